@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct HubSpotInstall: ParsableCommand {
+    func run() throws {}
+}
