@@ -1,0 +1,41 @@
+/// One request as the web server describes it: only what the flow reads, nothing else kept.
+package struct Request: Sendable {
+    package var method: String
+    /// The path of `REQUEST_URI`, still percent-encoded: routes match it exactly.
+    package var path: String
+    /// The query of `REQUEST_URI` (after the first `?`), still percent-encoded; empty if none.
+    package var query: String
+    /// The raw `Cookie` header, if any.
+    package var cookieHeader: String?
+
+    package init(method: String, path: String, query: String = "", cookieHeader: String? = nil) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.cookieHeader = cookieHeader
+    }
+
+    /// Builds a request from CGI/FastCGI parameters. Routing uses `REQUEST_URI`, which nginx and
+    /// Apache fill alike, not `SCRIPT_NAME`/`PATH_INFO`, which they do not.
+    package init(parameters: [String: String]) {
+        let uri: String
+        if let requestURI = parameters["REQUEST_URI"], !requestURI.isEmpty {
+            uri = requestURI
+        } else {
+            // A bare CGI server may leave REQUEST_URI out.
+            let path = (parameters["SCRIPT_NAME"] ?? "") + (parameters["PATH_INFO"] ?? "")
+            let query = parameters["QUERY_STRING"] ?? ""
+            uri = query.isEmpty ? path : path + "?" + query
+        }
+        let utf8 = uri.utf8
+        if let mark = utf8.firstIndex(of: UInt8(ascii: "?")) {
+            path = String(uri[..<mark])
+            query = String(uri[uri.index(after: mark)...])
+        } else {
+            path = uri
+            query = ""
+        }
+        method = parameters["REQUEST_METHOD"] ?? "GET"
+        cookieHeader = parameters["HTTP_COOKIE"]
+    }
+}
