@@ -62,4 +62,11 @@ package struct HMAC<H: HashFunction>: Sendable {
     ) -> Bool {
         constantTimeEquals(authenticationCode(for: data, using: key), mac)
     }
+
+    /// Finishes this MAC and compares it with `mac` in constant time: for callers that keep a keyed
+    /// value and feed the message in parts.
+    @inlinable
+    package func isValidAuthenticationCode(_ mac: some Sequence<UInt8>) -> Bool {
+        constantTimeEquals(finalize(), mac)
+    }
 }

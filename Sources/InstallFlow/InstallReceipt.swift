@@ -29,7 +29,7 @@ package struct InstallReceipt: Sendable, Equatable {
         return Base64URL.encode(bytes)
     }
 
-    static func open(_ text: Substring, keys: [StateKey], now: Int64) -> InstallReceipt? {
+    static func open(_ text: String, keys: [StateKey], now: Int64) -> InstallReceipt? {
         guard text.utf8.count <= 2048, let bytes = Base64URL.decode(text), bytes.count > 1 + 8 + 2 + 2 + 32,
             bytes[0] == 1
         else { return nil }
