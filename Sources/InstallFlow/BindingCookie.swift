@@ -1,0 +1,63 @@
+internal import InstallCrypto
+
+/// The cookie that binds a state to the browser it was minted for (DESIGN.md §5).
+package struct BindingCookie: Sendable {
+    package static let byteCount = 32
+
+    /// `__Host-hubspot-install` (Secure, host-only) for https; the plain name for http://localhost,
+    /// where browsers refuse `__Host-` cookies.
+    package let name: String
+    private let attributes: String
+    private let clearingAttributes: String
+
+    package init(isHTTPS: Bool, ttl: Int64) {
+        name = isHTTPS ? "__Host-hubspot-install" : "hubspot-install"
+        // Lax, not Strict: the way back from HubSpot is a cross-site top-level navigation.
+        let common = "; Path=/; HttpOnly; SameSite=Lax" + (isHTTPS ? "; Secure" : "")
+        attributes = "; Max-Age=\(ttl)" + common
+        clearingAttributes = "; Max-Age=0" + common
+    }
+
+    package func setCookie(_ value: [UInt8]) -> String {
+        name + "=" + Base64URL.encode(value) + attributes
+    }
+
+    package var clearCookie: String { name + "=" + clearingAttributes }
+
+    package enum Found: Sendable, Equatable {
+        case none
+        /// Present, well-formed: 32 bytes in canonical base64url.
+        case value([UInt8])
+        /// Present but not something we minted.
+        case malformed
+        /// More than one cookie of our name: someone tossed one in; trust neither.
+        case duplicated
+    }
+
+    /// Finds our cookie in a `Cookie` header.
+    package func find(in header: String?) -> Found {
+        guard let header else { return .none }
+        var found: Substring?
+        for part in header.split(separator: ";") {
+            let pair = part.drop { $0 == " " || $0 == "\t" }
+            guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
+            if found != nil { return .duplicated }
+            found = pair[pair.index(after: equals)...]
+        }
+        guard let found else { return .none }
+        guard let bytes = Base64URL.decode(found.trimmingSuffixSpaces()), bytes.count == Self.byteCount else {
+            return .malformed
+        }
+        return .value(bytes)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSuffixSpaces() -> Substring {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
+            end = index(before: end)
+        }
+        return self[..<end]
+    }
+}

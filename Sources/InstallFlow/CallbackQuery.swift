@@ -1,0 +1,83 @@
+/// The parameters of a callback, parsed strictly (DESIGN.md §5): the raw query is bounded before
+/// any decoding, each value is percent-decoded once, and a parameter we read given twice is refused
+/// (which copy would a web server, a proxy and we each pick?).
+package struct CallbackQuery: Sendable, Equatable {
+    /// Longer queries are refused before any work is done on them.
+    package static let maximumQueryLength = 4096
+    /// HubSpot's codes are far shorter; anything longer is not one.
+    package static let maximumCodeLength = 512
+
+    package var code: String?
+    package var state: String?
+    package var error: String?
+
+    package enum Rejection: String, Error, Sendable, Equatable {
+        case tooLarge = "query_too_large"
+        case malformed = "query_malformed"
+        case duplicated = "query_duplicated"
+    }
+
+    /// Empty values count as missing.
+    package static func parse(_ query: String) -> Result<CallbackQuery, Rejection> {
+        guard query.utf8.count <= maximumQueryLength else { return .failure(.tooLarge) }
+        var result = CallbackQuery()
+        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let rawName = equals.map { pair[..<$0] } ?? pair[...]
+            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+            guard let name = percentDecode(rawName) else { return .failure(.malformed) }
+            let slot: WritableKeyPath<CallbackQuery, String?>
+            switch name {
+            case "code": slot = \.code
+            case "state": slot = \.state
+            case "error": slot = \.error
+            default: continue  // error_description and anything else are never read, so never shown
+            }
+            guard result[keyPath: slot] == nil else { return .failure(.duplicated) }
+            guard let value = percentDecode(rawValue) else { return .failure(.malformed) }
+            // An empty value stays "missing" but still counts for the duplicate check.
+            result[keyPath: slot] = value
+        }
+        if result.code?.isEmpty == true { result.code = nil }
+        if result.state?.isEmpty == true { result.state = nil }
+        if result.error?.isEmpty == true { result.error = nil }
+        return .success(result)
+    }
+
+    /// One pass of percent-decoding (`+` is a space, as in forms); nil for a broken escape or
+    /// bytes that are not UTF-8.
+    static func percentDecode(_ raw: Substring.UTF8View.SubSequence) -> String? {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(raw.count)
+        var index = raw.startIndex
+        while index != raw.endIndex {
+            let byte = raw[index]
+            if byte == UInt8(ascii: "%") {
+                let first = raw.index(after: index)
+                guard first != raw.endIndex, raw.index(after: first) != raw.endIndex,
+                    let high = hexValue(raw[first]), let low = hexValue(raw[raw.index(after: first)])
+                else { return nil }
+                bytes.append(high << 4 | low)
+                index = raw.index(first, offsetBy: 2)
+                continue
+            }
+            bytes.append(byte == UInt8(ascii: "+") ? 0x20 : byte)
+            index = raw.index(after: index)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// A code as HubSpot issues it: printable ASCII, bounded.
+    package static func isPlausibleCode(_ code: String) -> Bool {
+        code.utf8.count <= maximumCodeLength && code.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}

@@ -1,0 +1,411 @@
+internal import InstallCrypto
+
+extension Configuration {
+    /// Routes of our own that the callback path must not shadow.
+    static let reservedPaths: Set<String> = ["/", "/oauth/authorize", "/installed", "/healthz"]
+    static let knownKeys: Set<String> = [
+        "HUBSPOT_CLIENT_ID", "HUBSPOT_REDIRECT_URI", "HUBSPOT_SCOPES", "HUBSPOT_OPTIONAL_SCOPES",
+        "HUBSPOT_AUTHORIZE_URL", "HUBSPOT_TOKEN_URL", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_CLIENT_SECRET_FILE",
+        "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
+        "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
+        "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
+        "INSTALL_TOKEN_DB",
+    ]
+
+    /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
+    /// file (`KEY=value`, `#` comments); a variable set in the environment wins over the file.
+    /// Reports every problem at once.
+    package static func load(
+        environment: [String: String], configFile: String?, workingDirectory: String = FileSystem.currentDirectory()
+    ) throws(ConfigurationError) -> Configuration {
+        var merged = environment
+        var problems = [ConfigurationProblem]()
+        if let configFile {
+            if let text = FileSystem.readText(configFile) {
+                let parsed = EnvironmentFile.parse(text)
+                for (key, value) in parsed.values where merged[key] == nil { merged[key] = value }
+                problems += parsed.problems.map { ConfigurationProblem(key: "--config", message: $0) }
+            } else {
+                problems.append(ConfigurationProblem(key: "--config", message: "cannot read \(configFile)"))
+            }
+        }
+        var reader = Reader(values: merged, problems: problems, workingDirectory: workingDirectory)
+        let configuration = reader.read()
+        let errors = reader.problems.filter { !$0.isWarning }
+        guard errors.isEmpty, let configuration else { throw ConfigurationError(problems: reader.problems) }
+        return configuration
+    }
+}
+
+/// One pass over the variables: each rule adds a problem and goes on, so the operator sees
+/// everything that is wrong at once.
+private struct Reader {
+    var values: [String: String]
+    var problems: [ConfigurationProblem]
+    let workingDirectory: String
+
+    mutating func error(_ key: String, _ message: String) {
+        problems.append(ConfigurationProblem(key: key, message: message))
+    }
+
+    mutating func warning(_ key: String, _ message: String) {
+        problems.append(ConfigurationProblem(key: key, message: message, isWarning: true))
+    }
+
+    /// A set, non-blank value, trimmed.
+    func value(_ key: String) -> String? {
+        guard let raw = values[key] else { return nil }
+        let trimmed = raw.trimmingSpaces()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    mutating func required(_ key: String) -> String? {
+        guard let value = value(key) else {
+            error(key, "is required")
+            return nil
+        }
+        return value
+    }
+
+    mutating func read() -> Configuration? {
+        for key in values.keys.sorted()
+        where (key.hasPrefix("HUBSPOT_") || key.hasPrefix("INSTALL_")) && !Configuration.knownKeys.contains(key) {
+            warning(key, "is not a setting of hubspot-install (a typo?)")
+        }
+        let clientID = readClientID()
+        let redirect = readRedirectURI()
+        let (scopes, optionalScopes) = readScopes()
+        let authorizeURL = readServiceURL(
+            "HUBSPOT_AUTHORIZE_URL", default: "https://app.hubspot.com/oauth/authorize")
+        let tokenURL = readServiceURL("HUBSPOT_TOKEN_URL", default: "https://api.hubapi.com/oauth/v3/token")
+        let keys = readStateKeys()
+        let ttl = readTTL()
+        let stateDirectory = readStateDirectory()
+        let hook = readHook()
+        let clientSecret = hook == .hubspot ? readClientSecret() : nil
+        let timeout = readTimeout()
+        let hookEnvironment = readHookEnvironment()
+        let appName = readAppName()
+        let publicDirectory = readPublicDirectory()
+        let successURL = readSuccessURL()
+
+        guard let clientID, let redirect, let authorizeURL, let tokenURL, let keys, let ttl, let hook, let timeout
+        else { return nil }
+        return Configuration(
+            clientID: clientID, redirectURI: redirect.text, callbackPath: redirect.parts.path,
+            isHTTPS: redirect.parts.scheme == "https", scopes: scopes, optionalScopes: optionalScopes,
+            authorizeURL: authorizeURL, tokenURL: tokenURL, clientSecret: clientSecret, stateKeys: keys,
+            stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
+            hookEnvironment: hookEnvironment, appName: appName, publicDirectory: publicDirectory,
+            successURL: successURL ?? "/installed", warnings: problems.filter(\.isWarning), environment: values)
+    }
+
+    mutating func readClientID() -> String? {
+        guard let id = required("HUBSPOT_CLIENT_ID") else { return nil }
+        guard id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            error("HUBSPOT_CLIENT_ID", "must be printable ASCII without spaces (copy it from the app's Auth tab)")
+            return nil
+        }
+        return id
+    }
+
+    mutating func readRedirectURI() -> (text: String, parts: URLParts)? {
+        let key = "HUBSPOT_REDIRECT_URI"
+        guard let text = required(key) else { return nil }
+        guard let parts = URLParts(text) else {
+            error(key, "must be an absolute URL such as https://example.com/oauth/callback")
+            return nil
+        }
+        var ok = true
+        if parts.scheme != "https" && !(parts.scheme == "http" && parts.isLocalhost) {
+            error(key, "must use https (plain http is accepted by HubSpot only for localhost)")
+            ok = false
+        }
+        if parts.isIPAddress {
+            error(key, "must name a domain; HubSpot does not accept IP addresses in redirect URLs")
+            ok = false
+        }
+        if parts.hasFragment {
+            error(key, "must not have a #fragment")
+            ok = false
+        }
+        if parts.hasUserInfo {
+            error(key, "must not contain user:password@")
+            ok = false
+        }
+        if Configuration.reservedPaths.contains(parts.path) {
+            error(key, "its path \(parts.path) is one of our own routes; use e.g. /oauth/callback")
+            ok = false
+        }
+        return ok ? (text, parts) : nil
+    }
+
+    mutating func readScopes() -> (required: [String], optional: [String]) {
+        var required = scopeList("HUBSPOT_SCOPES")
+        let optional = scopeList("HUBSPOT_OPTIONAL_SCOPES")
+        if !required.contains("oauth") { required.insert("oauth", at: 0) }
+        for scope in optional where required.contains(scope) {
+            error("HUBSPOT_OPTIONAL_SCOPES", "\(scope) is also in HUBSPOT_SCOPES; a scope is either required or optional")
+        }
+        if optional.contains("oauth") && !required.contains("oauth") {
+            error("HUBSPOT_OPTIONAL_SCOPES", "oauth is always required")
+        }
+        if required.contains("forms") && !required.contains("contacts") {
+            error("HUBSPOT_SCOPES", "forms also requires contacts; add contacts")
+        } else if optional.contains("forms") && !required.contains("contacts") && !optional.contains("contacts") {
+            error("HUBSPOT_OPTIONAL_SCOPES", "forms also requires contacts; add contacts")
+        }
+        return (required, optional)
+    }
+
+    mutating func scopeList(_ key: String) -> [String] {
+        guard let raw = values[key] else { return [] }
+        var scopes = [String]()
+        for word in raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) {
+            let scope = String(word)
+            if scope.contains(",") {
+                error(key, "scopes are separated by spaces, not commas (HubSpot reads \"a,b\" as one unknown scope)")
+                continue
+            }
+            guard ScopeCatalogue.isWellFormed(scope) else {
+                error(key, "\(scope.asciiEscaped()) is not a well-formed scope name")
+                continue
+            }
+            if scopes.contains(scope) {
+                warning(key, "\(scope) is listed twice")
+                continue
+            }
+            if ScopeCatalogue.entry(for: scope) == nil {
+                warning(key, "\(scope) is not a scope this version knows; it is passed to HubSpot as written")
+            }
+            scopes.append(scope)
+        }
+        return scopes
+    }
+
+    mutating func readServiceURL(_ key: String, default defaultValue: String) -> String? {
+        let text = value(key) ?? defaultValue
+        guard let parts = URLParts(text), !parts.hasFragment, !parts.hasUserInfo else {
+            error(key, "must be an absolute https URL without a #fragment or user:password@")
+            return nil
+        }
+        guard parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback) else {
+            error(key, "must use https (plain http only for a local stand-in on localhost)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func readStateKeys() -> [StateKey]? {
+        let inline = value("INSTALL_STATE_KEYS")
+        let file = value("INSTALL_STATE_KEYS_FILE")
+        let source: String
+        let text: String
+        switch (inline, file) {
+        case (nil, nil):
+            error("INSTALL_STATE_KEYS", "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`")
+            return nil
+        case (.some, .some):
+            error("INSTALL_STATE_KEYS", "set either INSTALL_STATE_KEYS or INSTALL_STATE_KEYS_FILE, not both")
+            return nil
+        case (let value?, nil):
+            (source, text) = ("INSTALL_STATE_KEYS", value)
+        case (nil, let path?):
+            source = "INSTALL_STATE_KEYS_FILE"
+            guard path.hasPrefix("/") else {
+                error(source, "must be an absolute path")
+                return nil
+            }
+            guard let contents = FileSystem.readText(path) else {
+                error(source, "cannot read the file")
+                return nil
+            }
+            text = contents
+        }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+        guard !words.isEmpty else {
+            error(source, "holds no key")
+            return nil
+        }
+        var keys = [StateKey]()
+        var ok = true
+        for (index, word) in words.enumerated() {
+            let position = words.count == 1 ? "the key" : "key \(index + 1)"
+            guard let bytes = Base64URL.decode(word) else {
+                error(source, "\(position) is not base64url without padding; make one with `hubspot-install keygen`")
+                ok = false
+                continue
+            }
+            guard bytes.count >= StateKey.minimumByteCount else {
+                error(source, "\(position) is \(bytes.count) bytes; at least \(StateKey.minimumByteCount) are needed")
+                ok = false
+                continue
+            }
+            let key = StateKey(bytes: bytes)
+            if keys.contains(where: { $0.id == key.id }) {
+                warning(source, "\(position) repeats an earlier key")
+                continue
+            }
+            keys.append(key)
+        }
+        return ok ? keys : nil
+    }
+
+    mutating func readTTL() -> Int64? {
+        guard let text = value("INSTALL_STATE_TTL") else { return 600 }
+        guard let ttl = Int64(text), ttl > 0, ttl <= 86_400 else {
+            error("INSTALL_STATE_TTL", "must be a whole number of seconds from 1 to 86400")
+            return nil
+        }
+        if ttl < 60 { warning("INSTALL_STATE_TTL", "under a minute leaves people little time to consent") }
+        return ttl
+    }
+
+    mutating func readStateDirectory() -> String {
+        if let directory = value("INSTALL_STATE_DIR") {
+            if !directory.hasPrefix("/") { error("INSTALL_STATE_DIR", "must be an absolute path") }
+            return directory
+        }
+        if let runtime = value("XDG_RUNTIME_DIR"), runtime.hasPrefix("/") { return runtime + "/hubspot-install" }
+        return "/tmp/hubspot-install-\(FileSystem.userID)"
+    }
+
+    mutating func readHook() -> TokenHookSetting? {
+        let key = "INSTALL_TOKEN_HOOK"
+        guard let text = required(key) else { return nil }
+        if text == "hubspot" { return .hubspot }
+        if text.hasPrefix("exec:") {
+            let path = String(text.dropFirst(5))
+            guard path.hasPrefix("/") else {
+                error(key, "exec: needs an absolute path to the program")
+                return nil
+            }
+            guard FileSystem.isExecutableFile(path) else {
+                error(key, "exec: \(path) is not an executable file")
+                return nil
+            }
+            return .exec(path: path)
+        }
+        if text.hasPrefix("webhook:") {
+            let url = String(text.dropFirst(8))
+            guard let parts = URLParts(url), !parts.hasFragment, !parts.hasUserInfo,
+                parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
+            else {
+                error(key, "webhook: needs an absolute https URL (http only on localhost)")
+                return nil
+            }
+            return .webhook(url: url)
+        }
+        error(key, "must be exec:/absolute/path, webhook:https://..., or hubspot")
+        return nil
+    }
+
+    mutating func readClientSecret() -> Secret? {
+        let inline = value("HUBSPOT_CLIENT_SECRET")
+        let file = value("HUBSPOT_CLIENT_SECRET_FILE")
+        switch (inline, file) {
+        case (nil, nil):
+            error("HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
+            return nil
+        case (.some, .some):
+            error("HUBSPOT_CLIENT_SECRET", "set either HUBSPOT_CLIENT_SECRET or HUBSPOT_CLIENT_SECRET_FILE, not both")
+            return nil
+        case (let secret?, nil):
+            return Secret(secret)
+        case (nil, let path?):
+            guard path.hasPrefix("/"), let text = FileSystem.readText(path) else {
+                error("HUBSPOT_CLIENT_SECRET_FILE", "cannot read the file (an absolute path is needed)")
+                return nil
+            }
+            let secret = text.trimmingSpaces()
+            guard !secret.isEmpty else {
+                error("HUBSPOT_CLIENT_SECRET_FILE", "the file is empty")
+                return nil
+            }
+            return Secret(secret)
+        }
+    }
+
+    mutating func readTimeout() -> Double? {
+        guard let text = value("INSTALL_TOKEN_HOOK_TIMEOUT") else { return 10 }
+        guard let seconds = Double(text), seconds > 0, seconds <= 300 else {
+            error("INSTALL_TOKEN_HOOK_TIMEOUT", "must be a number of seconds above 0 and at most 300")
+            return nil
+        }
+        return seconds
+    }
+
+    mutating func readHookEnvironment() -> [String] {
+        guard let text = value("INSTALL_TOKEN_HOOK_ENV") else { return [] }
+        var names = [String]()
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }) {
+            let name = String(word)
+            let valid = name.utf8.first.map { !($0 >= 0x30 && $0 <= 0x39) } ?? false
+                && name.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+            if !valid {
+                error("INSTALL_TOKEN_HOOK_ENV", "\(name.asciiEscaped()) is not a variable name")
+            } else if name.hasPrefix("HTTP_") {
+                error("INSTALL_TOKEN_HOOK_ENV", "\(name) would pass a request header to the hook; HTTP_* is never passed")
+            } else {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    mutating func readAppName() -> String {
+        guard let name = value("INSTALL_APP_NAME") else { return "HubSpot app" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) || name.count > 80 {
+            error("INSTALL_APP_NAME", "must be one line of at most 80 characters")
+        }
+        return name
+    }
+
+    mutating func readPublicDirectory() -> String {
+        let raw = value("INSTALL_PUBLIC_DIR") ?? "public"
+        let path = raw.hasPrefix("/") ? raw : workingDirectory + "/" + raw
+        if !FileSystem.isDirectory(path) {
+            error("INSTALL_PUBLIC_DIR", "\(path) is not a directory (it holds the page templates)")
+        }
+        return path
+    }
+
+    mutating func readSuccessURL() -> String? {
+        guard let text = value("INSTALL_SUCCESS_URL") else { return nil }
+        if text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\")
+            && text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return text
+        }
+        guard let parts = URLParts(text), !parts.hasUserInfo,
+            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
+        else {
+            error("INSTALL_SUCCESS_URL", "must be an absolute https URL or a path starting with /")
+            return nil
+        }
+        return text
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[start...end])
+    }
+
+    /// Printable form for messages about names (not secrets): non-ASCII and controls as \u{..}.
+    func asciiEscaped() -> String {
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            }
+        }
+        return "\"" + out + "\""
+    }
+}

@@ -1,0 +1,237 @@
+internal import InstallCrypto
+internal import Synchronization
+
+/// The install flow: given a request, answers it. Pure apart from what it is handed (the clock,
+/// the randomness, the hook and the one-time markers), so every path is tested as a value.
+package final class InstallResponder: Sendable {
+    let configuration: Configuration
+    let hook: any TokenHook
+    let nonces: any NonceStore
+    let environment: FlowEnvironment
+    let signer: StateSigner
+    let cookie: BindingCookie
+    let authorize: AuthorizeURL
+    /// Every page as a finished response, built once.
+    let prebuilt: [Page: Response]
+    let health: Response
+    private let requestIDPrefix: String
+    private let requestCounter = Atomic<UInt64>(0)
+
+    /// The responder as `serve` runs it: templates from `INSTALL_PUBLIC_DIR`, markers in
+    /// `INSTALL_STATE_DIR` (created if missing), the system clock and the kernel's randomness.
+    package convenience init(configuration: Configuration, hook: any TokenHook) throws(ConfigurationError) {
+        let pages = try Pages.load(configuration: configuration)
+        let directory = configuration.stateDirectory
+        if let problem = FileSystem.makeDirectory(directory, mode: 0o700) ?? FileSystem.ownershipProblem(directory) {
+            throw ConfigurationError(problems: [ConfigurationProblem(key: "INSTALL_STATE_DIR", message: problem)])
+        }
+        self.init(
+            configuration: configuration, pages: pages, hook: hook,
+            nonces: DirectoryNonceStore(directory: directory, ttl: configuration.stateTTL), environment: .live)
+    }
+
+    package init(
+        configuration: Configuration, pages: Pages, hook: any TokenHook, nonces: any NonceStore,
+        environment: FlowEnvironment
+    ) {
+        self.configuration = configuration
+        self.hook = hook
+        self.nonces = nonces
+        self.environment = environment
+        signer = StateSigner(keys: configuration.stateKeys, ttl: configuration.stateTTL)
+        cookie = BindingCookie(isHTTPS: configuration.isHTTPS, ttl: configuration.stateTTL)
+        authorize = AuthorizeURL(configuration: configuration)
+        var prebuilt = [Page: Response]()
+        for page in Page.allCases {
+            var headers = Self.pageHeaders
+            headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
+            if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
+            prebuilt[page] = Response(
+                status: page.status, headers: headers, body: pages.body(page), reason: "ok", route: "other")
+        }
+        self.prebuilt = prebuilt
+        health = Response(
+            status: 200, headers: Self.securityHeaders + [.init("Content-Type", "text/plain; charset=utf-8"),
+                .init("Cache-Control", "no-store")],
+            body: Array("ok\n".utf8), reason: "ok", route: "healthz")
+        requestIDPrefix = Base64URL.encode(environment.randomBytes(6))
+    }
+
+    static let securityHeaders: [Response.Header] = [
+        .init("X-Content-Type-Options", "nosniff"),
+        .init("Referrer-Policy", "no-referrer"),
+        .init(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+        .init("X-Frame-Options", "DENY"),
+    ]
+    static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
+
+    package func respond(to request: Request) -> Response {
+        var response = route(request)
+        response.requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        if request.method == "HEAD" { response.omitsBody = true }
+        return response
+    }
+
+    private func route(_ request: Request) -> Response {
+        let isGet = request.method == "GET"
+        let isRead = isGet || request.method == "HEAD"
+        switch request.path {
+        case "/":
+            return isRead ? page(.landing, route: "landing") : notAllowed("landing", allow: "GET, HEAD")
+        case "/oauth/authorize":
+            return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
+        case configuration.callbackPath:
+            if request.method == "HEAD" { return headOfCallback() }
+            return isGet ? callback(request) : notAllowed("callback", allow: "GET, HEAD")
+        case "/installed":
+            return isRead ? page(.installed, route: "installed") : notAllowed("installed", allow: "GET, HEAD")
+        case "/healthz":
+            return isRead ? health : notAllowed("healthz", allow: "GET, HEAD")
+        default:
+            return page(.notFound, route: "other", reason: "not_found")
+        }
+    }
+
+    func page(_ page: Page, route: String, reason: String = "ok") -> Response {
+        var response = prebuilt[page]!
+        response.route = route
+        response.reason = reason
+        return response
+    }
+
+    private func notAllowed(_ route: String, allow: String) -> Response {
+        var response = page(.methodNotAllowed, route: route, reason: "method_not_allowed")
+        response.headers.removeAll { $0.name == "Allow" }
+        response.headers.append(.init("Allow", allow))
+        return response
+    }
+
+    // MARK: - /oauth/authorize
+
+    /// Mints a state bound to the browser's cookie (reusing a well-formed one, so two tabs can both
+    /// finish) and sends the browser to HubSpot.
+    private func startInstall(_ request: Request) -> Response {
+        let binding: [UInt8]
+        let nonce: [UInt8]
+        if case .value(let existing) = cookie.find(in: request.cookieHeader) {
+            binding = existing
+            nonce = environment.randomBytes(StateSigner.nonceByteCount)
+        } else {
+            let random = environment.randomBytes(BindingCookie.byteCount + StateSigner.nonceByteCount)
+            binding = Array(random[..<BindingCookie.byteCount])
+            nonce = Array(random[BindingCookie.byteCount...])
+        }
+        let state = signer.mint(binding: binding, nonce: nonce, issuedAt: environment.now())
+        return Response(
+            status: 302,
+            headers: Self.securityHeaders + [
+                .init("Location", authorize.url(state: state)),
+                .init("Set-Cookie", cookie.setCookie(binding)),
+                .init("Cache-Control", "no-store"),
+            ],
+            body: [], reason: "ok", route: "authorize")
+    }
+
+    // MARK: - the callback
+
+    /// A HEAD (a link scanner, a prefetch) never calls the hook and never uses up a state.
+    private func headOfCallback() -> Response {
+        Response(
+            status: 204, headers: Self.securityHeaders + [.init("Cache-Control", "no-store")], body: [],
+            reason: "head_ignored", route: "callback")
+    }
+
+    private func reject(_ page: Page, _ reason: String, clearingCookie: Bool = false) -> Response {
+        var response = self.page(page, route: "callback", reason: reason)
+        if clearingCookie { response.headers.append(.init("Set-Cookie", cookie.clearCookie)) }
+        return response
+    }
+
+    /// Verifies the round trip, then hands the code to the hook, exactly once per state.
+    private func callback(_ request: Request) -> Response {
+        let query: CallbackQuery
+        switch CallbackQuery.parse(request.query) {
+        case .success(let parsed): query = parsed
+        case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
+        }
+        guard let stateText = query.state else {
+            // HubSpot's error redirect carries no state. Saying "you declined" is safe without one:
+            // the page is fixed, nothing is reflected and nothing is done.
+            if let error = query.error { return reject(Self.providerPage(error), "provider_error") }
+            return reject(.invalidLink, "state_missing")
+        }
+        let binding: [UInt8]?
+        switch cookie.find(in: request.cookieHeader) {
+        case .value(let bytes): binding = bytes
+        case .none: binding = nil
+        case .malformed: return reject(.differentBrowser, "binding_malformed")
+        case .duplicated: return reject(.differentBrowser, "binding_duplicated")
+        }
+        let now = environment.now()
+        let state: VerifiedState
+        switch signer.verify(Substring(stateText), binding: binding, now: now) {
+        case .success(let verified): state = verified
+        case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
+        case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
+        case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
+        }
+        if let error = query.error {
+            // A genuine round trip that HubSpot ended: use the state up so it cannot be replayed.
+            _ = nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now)
+            return reject(Self.providerPage(error), "provider_error", clearingCookie: true)
+        }
+        guard let code = query.code else { return reject(.invalidLink, "code_missing") }
+        guard CallbackQuery.isPlausibleCode(code) else { return reject(.invalidLink, "code_malformed") }
+        switch nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now) {
+        case .claimed: break
+        case .alreadyUsed: return reject(.linkUsed, "state_replayed")
+        case .unavailable: return reject(.serviceUnavailable, "state_store_unavailable")
+        }
+        let requestID = requestIDPrefix + "-grant-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        let grant = AuthorizationGrant(
+            code: AuthorizationCode(code), redirectURI: configuration.redirectURI, clientID: configuration.clientID,
+            scopes: configuration.scopes, optionalScopes: configuration.optionalScopes, issuedAt: state.issuedAt,
+            requestID: requestID)
+        do {
+            let outcome = try hook.exchange(grant)
+            var response = Response(
+                status: 303,
+                headers: Self.securityHeaders + [
+                    .init("Location", Self.safeRedirect(outcome.redirect) ?? configuration.successURL),
+                    .init("Set-Cookie", cookie.clearCookie),
+                    .init("Cache-Control", "no-store"),
+                ],
+                body: [], reason: "ok", route: "callback")
+            response.diagnostics = outcome.diagnostics
+            return response
+        } catch {
+            let page: Page
+            switch error.kind {
+            case .failed, .timedOut: page = .installFailed
+            case .codeRejected: page = .linkExpired
+            case .providerUnavailable: page = .hubSpotUnavailable
+            }
+            var response = reject(page, error.kind.rawValue, clearingCookie: true)
+            response.diagnostics = error.detail
+            return response
+        }
+    }
+
+    /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.
+    /// Only the fixed word is compared, the text is never shown.
+    static func providerPage(_ error: String) -> Page {
+        error == "access_denied" ? .accessDenied : .providerError
+    }
+
+    /// A hook may choose where the user goes next, but only to an absolute https URL.
+    static func safeRedirect(_ target: String?) -> String? {
+        guard let target, let parts = URLParts(target), !parts.hasUserInfo,
+            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback),
+            target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { return nil }
+        return target
+    }
+}

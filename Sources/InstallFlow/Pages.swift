@@ -1,0 +1,91 @@
+/// Every page rendered once at start from the templates in `INSTALL_PUBLIC_DIR`: the hot path
+/// only copies bytes.
+package struct Pages: Sendable {
+    /// Slots each template may use; any other slot is a configuration error, so a typo in a
+    /// restyled template is caught at start instead of rendering as nothing.
+    static let slots: [String: Set<String>] = [
+        "index.html": ["app_name", "install_url", "required_scopes", "optional_scopes"],
+        "installed.html": ["app_name", "start_url"],
+        "error.html": ["app_name", "title", "message", "start_url"],
+    ]
+
+    private let bodies: [Page: [UInt8]]
+
+    package init(bodies: [Page: [UInt8]]) { self.bodies = bodies }
+
+    package func body(_ page: Page) -> [UInt8] { bodies[page] ?? [] }
+
+    /// Reads and renders the templates; every problem names INSTALL_PUBLIC_DIR and the file.
+    package static func load(configuration: Configuration) throws(ConfigurationError) -> Pages {
+        var templates = [String: Template]()
+        var problems = [ConfigurationProblem]()
+        for (name, allowed) in slots.sorted(by: { $0.key < $1.key }) {
+            let path = configuration.publicDirectory + "/" + name
+            guard let text = FileSystem.readText(path) else {
+                problems.append(ConfigurationProblem(key: "INSTALL_PUBLIC_DIR", message: "cannot read \(path)"))
+                continue
+            }
+            do {
+                let template = try Template(text)
+                for unknown in template.slotNames.subtracting(allowed).sorted() {
+                    problems.append(
+                        ConfigurationProblem(
+                            key: "INSTALL_PUBLIC_DIR",
+                            message: "\(name) uses {{\(unknown)}}; it may use \(allowed.sorted().joined(separator: ", "))"))
+                }
+                templates[name] = template
+            } catch {
+                problems.append(
+                    ConfigurationProblem(key: "INSTALL_PUBLIC_DIR", message: "\(name) has a malformed {{slot}}"))
+            }
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return render(templates: templates, configuration: configuration)
+    }
+
+    static func render(templates: [String: Template], configuration: Configuration) -> Pages {
+        var bodies = [Page: [UInt8]]()
+        for page in Page.allCases {
+            guard let template = templates[page.templateName] else { continue }
+            var values: [String: Template.Value] = [
+                "app_name": .text(configuration.appName),
+                "start_url": .text("/"),
+            ]
+            switch page {
+            case .landing:
+                values["install_url"] = .text("/oauth/authorize")
+                values["required_scopes"] = .markup(scopeList(configuration.scopes, optional: false))
+                values["optional_scopes"] = .markup(scopeList(configuration.optionalScopes, optional: true))
+            case .installed:
+                break
+            default:
+                if let words = page.words {
+                    values["title"] = .text(words.title)
+                    values["message"] = .text(words.message)
+                }
+            }
+            bodies[page] = Array(template.render(values).utf8)
+        }
+        return Pages(bodies: bodies)
+    }
+
+    /// A `<ul>` with one item per scope, every value escaped; optional scopes carry their tier
+    /// note and come with their own heading, and render as nothing when there are none.
+    static func scopeList(_ scopes: [String], optional: Bool) -> String {
+        if scopes.isEmpty { return "" }
+        var html = optional ? "<h2>If your HubSpot account has them, it will also be able to</h2>\n" : ""
+        html += "<ul class=\"scopes\">\n"
+        for scope in scopes {
+            let entry = ScopeCatalogue.entry(for: scope)
+            html += "<li class=\"scope\"><span class=\"scope-words\">"
+            html += HTML.escape(entry?.description ?? "Access named \u{201C}\(scope)\u{201D}")
+            html += "</span> <code class=\"scope-name\">" + HTML.escape(scope) + "</code>"
+            if optional {
+                html += "<span class=\"scope-tier\">Only if your account has it: "
+                html += HTML.escape(entry?.tier ?? "depends on your HubSpot subscription") + "</span>"
+            }
+            html += "</li>\n"
+        }
+        return html + "</ul>"
+    }
+}

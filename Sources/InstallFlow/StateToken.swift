@@ -1,0 +1,92 @@
+internal import InstallCrypto
+
+/// Why a state was refused. The raw value is the reason word of the log line.
+package enum StateRejection: String, Error, Sendable, Equatable {
+    case malformed = "state_malformed"
+    case unknownVersion = "state_version"
+    case unknownKey = "state_unknown_key"
+    case bindingMissing = "binding_missing"
+    case badTag = "state_bad_tag"
+    case expired = "state_expired"
+    case fromTheFuture = "state_future"
+}
+
+/// What a verified state tells the callback.
+package struct VerifiedState: Sendable, Equatable {
+    package var issuedAt: Int64
+    package var nonce: [UInt8]
+}
+
+/// The signed `state` of one round trip (DESIGN.md §5).
+///
+/// Layout, fixed width, 77 bytes, base64url without padding (103 characters):
+/// `version (1) | key id (4) | issued-at, big-endian Unix seconds (8) | nonce (32) | tag (32)`.
+/// The tag is HMAC-SHA256 over a domain-separation label, every field before it, and the 32 bytes
+/// of the browser-binding cookie, so a state only verifies in the browser it was minted for.
+package struct StateSigner: Sendable {
+    static let version: UInt8 = 1
+    static let label = Array("hubspot-install state v1\u{0}".utf8)
+    static let nonceByteCount = 32
+    static let tagByteCount = 32
+    static let bindingByteCount = 32
+    static let payloadByteCount = 1 + 4 + 8 + nonceByteCount
+    package static let byteCount = payloadByteCount + tagByteCount
+    package static let encodedLength = (byteCount * 8 + 5) / 6
+    /// How far ahead of our clock a state may claim to be (another process's clock may run ahead).
+    static let futureAllowance: Int64 = 60
+
+    /// The first key signs; every key verifies (rotation).
+    let keys: [StateKey]
+    let ttl: Int64
+
+    package init(keys: [StateKey], ttl: Int64) {
+        precondition(!keys.isEmpty, "configuration guarantees at least one state key")
+        self.keys = keys
+        self.ttl = ttl
+    }
+
+    package func mint(binding: [UInt8], nonce: [UInt8], issuedAt: Int64) -> String {
+        precondition(binding.count == Self.bindingByteCount && nonce.count == Self.nonceByteCount)
+        let key = keys[0]
+        var token = [UInt8]()
+        token.reserveCapacity(Self.byteCount)
+        token.append(Self.version)
+        token.append(contentsOf: key.id)
+        withUnsafeBytes(of: UInt64(bitPattern: issuedAt).bigEndian) { token.append(contentsOf: $0) }
+        token.append(contentsOf: nonce)
+        token.append(contentsOf: tag(payload: token, binding: binding, key: key))
+        return Base64URL.encode(token)
+    }
+
+    /// Checks, in this order and before anything else of the callback is looked at: length and
+    /// canonical encoding, version, key id, the binding cookie, the tag (constant time), age, and
+    /// a clock not too far in the future.
+    package func verify(_ text: Substring, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
+        guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text),
+            token.count == Self.byteCount
+        else { return .failure(.malformed) }
+        guard token[0] == Self.version else { return .failure(.unknownVersion) }
+        guard let key = keys.first(where: { $0.id[...] == token[1..<5] }) else { return .failure(.unknownKey) }
+        guard let binding else { return .failure(.bindingMissing) }
+        let payload = Array(token[..<Self.payloadByteCount])
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                token[Self.payloadByteCount...], authenticating: tagInput(payload: payload, binding: binding),
+                using: key.key)
+        else { return .failure(.badTag) }
+        var issuedAt: UInt64 = 0
+        for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
+        let issued = Int64(bitPattern: issuedAt)
+        if issued > now + Self.futureAllowance { return .failure(.fromTheFuture) }
+        if now - issued > ttl { return .failure(.expired) }
+        return .success(VerifiedState(issuedAt: issued, nonce: Array(token[13..<Self.payloadByteCount])))
+    }
+
+    private func tagInput(payload: [UInt8], binding: [UInt8]) -> [UInt8] {
+        Self.label + payload + binding
+    }
+
+    private func tag(payload: [UInt8], binding: [UInt8], key: StateKey) -> [UInt8] {
+        HMAC<SHA256>.authenticationCode(for: tagInput(payload: payload, binding: binding), using: key.key).bytes
+    }
+}

@@ -1,0 +1,45 @@
+"""Shared fixtures for the integration tests (keep them small and generic)."""
+import os
+import sys
+
+import pytest
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from hubspot_standin import StandIn  # noqa: E402
+
+CLIENT_ID = "5d3e2a1c-7b9f-4e6d-8c2a-1f0e9d8c7b6a"
+CLIENT_SECRET = "test-client-secret-do-not-use"
+REDIRECT_URI = "http://localhost:8080/oauth/callback"
+
+
+@pytest.fixture
+def make_standin():
+    """make_standin(**StandIn kwargs) -> a started StandIn on a free port; stopped afterwards.
+    Defaults: CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI], scopes "oauth contacts"."""
+    started = []
+
+    def make(**kw):
+        opts = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                    redirect_uris=[REDIRECT_URI], scopes="oauth contacts")
+        opts.update(kw)
+        s = StandIn(**opts).start()
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def standin(make_standin):
+    return make_standin()
+
+
+@pytest.fixture
+def http():
+    """A requests session; pass allow_redirects=False to see HubSpot's 302s."""
+    with requests.Session() as s:
+        yield s
