@@ -1,0 +1,54 @@
+extension Configuration {
+    /// What `hubspot-install check` prints for a good configuration: what the responder will do,
+    /// in terms the operator can compare with the app's settings in HubSpot. No secret appears.
+    package func summary() -> String {
+        var lines = [String]()
+        lines.append("Configuration is valid.")
+        lines.append("")
+        lines.append("App name:       \(appName)")
+        lines.append("Client id:      \(clientID)")
+        lines.append("Redirect URI:   \(redirectURI)   (register exactly this in the app's Auth settings)")
+        lines.append("Authorize URL:  \(AuthorizeURL(configuration: self).url(state: "<state>"))")
+        lines.append("")
+        lines.append("Required scopes (must match the app's required scopes):")
+        for scope in scopes { lines.append(Self.describe(scope, tier: false)) }
+        lines.append("Optional scopes:" + (optionalScopes.isEmpty ? " none" : ""))
+        for scope in optionalScopes { lines.append(Self.describe(scope, tier: true)) }
+        lines.append("")
+        lines.append("Routes:")
+        lines.append("  GET /                  landing page")
+        lines.append("  GET /oauth/authorize   redirect to HubSpot, sets the browser-binding cookie")
+        lines.append("  GET \(callbackPath.padding(19))verifies state and cookie, runs the hook once")
+        lines.append("  GET /installed         success page")
+        lines.append("  GET /healthz           200 ok")
+        lines.append("")
+        let hook: String
+        switch tokenHook {
+        case .exec(let path): hook = "exec \(path) (timeout \(Self.seconds(hookTimeout)))"
+        case .webhook(let url): hook = "webhook \(url) (timeout \(Self.seconds(hookTimeout)))"
+        case .hubspot: hook = "built-in HubSpot token exchange at \(tokenURL)"
+        }
+        lines.append("Token hook:     \(hook)")
+        if !hookEnvironment.isEmpty { lines.append("Hook may see:   \(hookEnvironment.joined(separator: " "))") }
+        lines.append("State:          valid \(stateTTL) s, \(stateKeys.count) key(s), markers in \(stateDirectory)")
+        lines.append("Templates:      \(publicDirectory)")
+        lines.append("After success:  \(successURL)")
+        for warning in warnings { lines.append(warning.description) }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ scope: String, tier: Bool) -> String {
+        guard let entry = ScopeCatalogue.entry(for: scope) else { return "  \(scope) (not in this version's catalogue)" }
+        return "  \(scope): \(entry.description)" + (tier ? " [only for: \(entry.tier)]" : "")
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,172 @@
+import Testing
+
+@testable import InstallFlow
+
+struct ConfigurationTests {
+    @Test func goodConfigurationLoadsWithDefaults() throws {
+        let configuration = try Fixture.configuration()
+        #expect(configuration.scopes == ["oauth", "contacts"])
+        #expect(configuration.optionalScopes == ["automation"])
+        #expect(configuration.callbackPath == "/oauth/callback")
+        #expect(configuration.isHTTPS)
+        #expect(configuration.stateTTL == 600)
+        #expect(configuration.hookTimeout == 10)
+        #expect(configuration.authorizeURL == "https://app.hubspot.com/oauth/authorize")
+        #expect(configuration.tokenURL == "https://api.hubapi.com/oauth/v3/token")
+        #expect(configuration.successURL == "/installed")
+        #expect(configuration.tokenHook == .exec(path: "/bin/true"))
+    }
+
+    @Test func oauthIsAlwaysAddedToTheRequiredScopes() throws {
+        let configuration = try Fixture.configuration(["HUBSPOT_SCOPES": "contacts"])
+        #expect(configuration.scopes == ["oauth", "contacts"])
+        let unset = try Fixture.configuration(["HUBSPOT_SCOPES": nil, "HUBSPOT_OPTIONAL_SCOPES": nil])
+        #expect(unset.scopes == ["oauth"])
+    }
+
+    struct Rule: Sendable, CustomTestStringConvertible {
+        var name: String
+        var changes: [String: String?]
+        var key: String
+        var words: String
+        var testDescription: String { name }
+    }
+
+    static let rules: [Rule] = [
+        Rule(name: "client id missing", changes: ["HUBSPOT_CLIENT_ID": nil], key: "HUBSPOT_CLIENT_ID", words: "required"),
+        Rule(name: "client id blank", changes: ["HUBSPOT_CLIENT_ID": "  "], key: "HUBSPOT_CLIENT_ID", words: "required"),
+        Rule(name: "client id with space", changes: ["HUBSPOT_CLIENT_ID": "a b"], key: "HUBSPOT_CLIENT_ID", words: "printable"),
+        Rule(name: "redirect missing", changes: ["HUBSPOT_REDIRECT_URI": nil], key: "HUBSPOT_REDIRECT_URI", words: "required"),
+        Rule(name: "redirect relative", changes: ["HUBSPOT_REDIRECT_URI": "/oauth/callback"], key: "HUBSPOT_REDIRECT_URI", words: "absolute"),
+        Rule(name: "http off localhost", changes: ["HUBSPOT_REDIRECT_URI": "http://install.example.com/cb"], key: "HUBSPOT_REDIRECT_URI", words: "https"),
+        Rule(name: "IPv4 host", changes: ["HUBSPOT_REDIRECT_URI": "https://192.0.2.10/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
+        Rule(name: "IPv6 host", changes: ["HUBSPOT_REDIRECT_URI": "https://[2001:db8::1]/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
+        Rule(name: "http on 127.0.0.1", changes: ["HUBSPOT_REDIRECT_URI": "http://127.0.0.1:8080/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
+        Rule(name: "fragment", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/cb#x"], key: "HUBSPOT_REDIRECT_URI", words: "fragment"),
+        Rule(name: "userinfo", changes: ["HUBSPOT_REDIRECT_URI": "https://u:p@install.example.com/cb"], key: "HUBSPOT_REDIRECT_URI", words: "user"),
+        Rule(name: "callback shadows a route", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/"], key: "HUBSPOT_REDIRECT_URI", words: "our own routes"),
+        Rule(name: "comma in scopes", changes: ["HUBSPOT_SCOPES": "oauth,contacts"], key: "HUBSPOT_SCOPES", words: "commas"),
+        Rule(name: "comma in optional scopes", changes: ["HUBSPOT_OPTIONAL_SCOPES": "automation,social"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "commas"),
+        Rule(name: "malformed scope", changes: ["HUBSPOT_SCOPES": "oauth con%74acts"], key: "HUBSPOT_SCOPES", words: "well-formed"),
+        Rule(name: "scope both required and optional", changes: ["HUBSPOT_OPTIONAL_SCOPES": "contacts"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "either required or optional"),
+        Rule(name: "forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth forms"], key: "HUBSPOT_SCOPES", words: "contacts"),
+        Rule(name: "optional forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth", "HUBSPOT_OPTIONAL_SCOPES": "forms"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "contacts"),
+        Rule(name: "keys missing", changes: ["INSTALL_STATE_KEYS": nil], key: "INSTALL_STATE_KEYS", words: "required"),
+        Rule(name: "short key", changes: ["INSTALL_STATE_KEYS": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_STATE_KEYS", words: "at least 32"),
+        Rule(name: "key not base64url", changes: ["INSTALL_STATE_KEYS": "not+base64/url=="], key: "INSTALL_STATE_KEYS", words: "base64url"),
+        Rule(name: "padded key", changes: ["INSTALL_STATE_KEYS": Fixture.keyA + "="], key: "INSTALL_STATE_KEYS", words: "base64url"),
+        Rule(name: "keys twice", changes: ["INSTALL_STATE_KEYS_FILE": "/etc/hostname"], key: "INSTALL_STATE_KEYS", words: "not both"),
+        Rule(name: "key file unreadable", changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "/nonexistent/keys"], key: "INSTALL_STATE_KEYS_FILE", words: "cannot read"),
+        Rule(name: "key file relative", changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "keys"], key: "INSTALL_STATE_KEYS_FILE", words: "absolute"),
+        Rule(name: "ttl zero", changes: ["INSTALL_STATE_TTL": "0"], key: "INSTALL_STATE_TTL", words: "whole number"),
+        Rule(name: "ttl negative", changes: ["INSTALL_STATE_TTL": "-5"], key: "INSTALL_STATE_TTL", words: "whole number"),
+        Rule(name: "ttl with unit", changes: ["INSTALL_STATE_TTL": "10m"], key: "INSTALL_STATE_TTL", words: "whole number"),
+        Rule(name: "state dir relative", changes: ["INSTALL_STATE_DIR": "state"], key: "INSTALL_STATE_DIR", words: "absolute"),
+        Rule(name: "hook missing", changes: ["INSTALL_TOKEN_HOOK": nil], key: "INSTALL_TOKEN_HOOK", words: "required"),
+        Rule(name: "relative hook path", changes: ["INSTALL_TOKEN_HOOK": "exec:bin/hook"], key: "INSTALL_TOKEN_HOOK", words: "absolute"),
+        Rule(name: "hook not executable", changes: ["INSTALL_TOKEN_HOOK": "exec:" + Fixture.repositoryRoot + "/Package.swift"], key: "INSTALL_TOKEN_HOOK", words: "not an executable"),
+        Rule(name: "hook is a directory", changes: ["INSTALL_TOKEN_HOOK": "exec:/usr/bin"], key: "INSTALL_TOKEN_HOOK", words: "not an executable"),
+        Rule(name: "unknown hook kind", changes: ["INSTALL_TOKEN_HOOK": "shell:echo"], key: "INSTALL_TOKEN_HOOK", words: "must be"),
+        Rule(name: "webhook over http", changes: ["INSTALL_TOKEN_HOOK": "webhook:http://hooks.example.com/x"], key: "INSTALL_TOKEN_HOOK", words: "https"),
+        Rule(name: "hubspot hook without secret", changes: ["INSTALL_TOKEN_HOOK": "hubspot"], key: "HUBSPOT_CLIENT_SECRET", words: "required"),
+        Rule(name: "timeout zero", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "0"], key: "INSTALL_TOKEN_HOOK_TIMEOUT", words: "above 0"),
+        Rule(name: "timeout text", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "soon"], key: "INSTALL_TOKEN_HOOK_TIMEOUT", words: "above 0"),
+        Rule(name: "HTTP_ passed to hook", changes: ["INSTALL_TOKEN_HOOK_ENV": "DATABASE_URL HTTP_COOKIE"], key: "INSTALL_TOKEN_HOOK_ENV", words: "HTTP_"),
+        Rule(name: "authorize URL over http", changes: ["HUBSPOT_AUTHORIZE_URL": "http://app.hubspot.com/oauth/authorize"], key: "HUBSPOT_AUTHORIZE_URL", words: "https"),
+        Rule(name: "token URL over http", changes: ["HUBSPOT_TOKEN_URL": "http://api.hubapi.com/oauth/v3/token"], key: "HUBSPOT_TOKEN_URL", words: "https"),
+        Rule(name: "public dir missing", changes: ["INSTALL_PUBLIC_DIR": "/nonexistent/public"], key: "INSTALL_PUBLIC_DIR", words: "not a directory"),
+        Rule(name: "success URL protocol-relative", changes: ["INSTALL_SUCCESS_URL": "//evil.example/x"], key: "INSTALL_SUCCESS_URL", words: "https"),
+        Rule(name: "success URL javascript", changes: ["INSTALL_SUCCESS_URL": "javascript:alert(1)"], key: "INSTALL_SUCCESS_URL", words: "https"),
+        Rule(name: "app name multi-line", changes: ["INSTALL_APP_NAME": "Acme\nSync"], key: "INSTALL_APP_NAME", words: "one line"),
+    ]
+
+    @Test(arguments: rules)
+    func ruleIsRejectedNamingTheKey(_ rule: Rule) {
+        #expect {
+            _ = try Fixture.configuration(rule.changes)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.problems.contains { !$0.isWarning && $0.key == rule.key && $0.message.contains(rule.words) }
+        }
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        #expect {
+            _ = try Fixture.configuration([
+                "HUBSPOT_CLIENT_ID": nil, "HUBSPOT_REDIRECT_URI": "http://192.0.2.1/cb", "INSTALL_STATE_TTL": "0",
+                "INSTALL_TOKEN_HOOK": "exec:relative",
+            ])
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return ["HUBSPOT_CLIENT_ID", "HUBSPOT_REDIRECT_URI", "INSTALL_STATE_TTL", "INSTALL_TOKEN_HOOK"]
+                .allSatisfy(error.names)
+        }
+    }
+
+    @Test func secretsNeverAppearInProblems() {
+        let secret = "s3cr3t-client-secret-value"
+        let shortKey = "c2hvcnRrZXlzaG9ydGtleQ"
+        do {
+            _ = try Fixture.configuration([
+                "INSTALL_STATE_KEYS": shortKey, "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": secret,
+                "HUBSPOT_CLIENT_SECRET_FILE": "/etc/hostname",
+            ])
+            Issue.record("expected an error")
+        } catch {
+            #expect(!error.description.contains(secret))
+            #expect(!error.description.contains(shortKey))
+            #expect(error.names("INSTALL_STATE_KEYS") && error.names("HUBSPOT_CLIENT_SECRET"))
+        }
+    }
+
+    @Test func unknownScopesAndVariablesAreWarningsNotErrors() throws {
+        let configuration = try Fixture.configuration([
+            "HUBSPOT_SCOPES": "oauth contacts crm.objects.widgets.read", "INSTALL_STAT_TTL": "5",
+        ])
+        #expect(configuration.scopes.contains("crm.objects.widgets.read"))
+        #expect(configuration.warnings.contains { $0.key == "HUBSPOT_SCOPES" && $0.message.contains("widgets") })
+        #expect(configuration.warnings.contains { $0.key == "INSTALL_STAT_TTL" })
+    }
+
+    @Test func httpIsAcceptedForLocalhostOnly() throws {
+        let configuration = try Fixture.configuration(["HUBSPOT_REDIRECT_URI": "http://localhost:8080/oauth/callback"])
+        #expect(!configuration.isHTTPS)
+        #expect(configuration.callbackPath == "/oauth/callback")
+    }
+
+    @Test func severalKeysRotate() throws {
+        let configuration = try Fixture.configuration(["INSTALL_STATE_KEYS": Fixture.keyB + "\n" + Fixture.keyA])
+        #expect(configuration.stateKeys.count == 2)
+        #expect(configuration.stateKeys[0].id == StateKey(bytes: [UInt8](repeating: 0xB2, count: 32)).id)
+    }
+
+    @Test func environmentFileIsReadAndTheEnvironmentWins() throws {
+        let text = """
+            # comment
+            HUBSPOT_CLIENT_ID=from-file
+            export INSTALL_APP_NAME="Quoted Name"
+            INSTALL_STATE_TTL='300'
+            """
+        let parsed = EnvironmentFile.parse(text)
+        #expect(parsed.problems.isEmpty)
+        #expect(parsed.values["HUBSPOT_CLIENT_ID"] == "from-file")
+        #expect(parsed.values["INSTALL_APP_NAME"] == "Quoted Name")
+        #expect(parsed.values["INSTALL_STATE_TTL"] == "300")
+        let broken = EnvironmentFile.parse("SECRET_LINE_WITHOUT_EQUALS\n")
+        #expect(broken.problems == ["line 1 is not KEY=value"])
+    }
+
+    @Test func summaryShowsWhatTheResponderWillDo() throws {
+        let summary = try Fixture.configuration().summary()
+        #expect(summary.contains("Configuration is valid."))
+        #expect(
+            summary.contains(
+                "https://app.hubspot.com/oauth/authorize?client_id=9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a&redirect_uri=https%3A%2F%2Finstall.example.com%2Foauth%2Fcallback&scope=oauth%20contacts&optional_scope=automation&state=%3Cstate%3E"
+            ))
+        #expect(summary.contains("contacts: Contacts, companies, deals"))
+        #expect(summary.contains("automation: Workflows [only for: Marketing Hub Professional or Enterprise]"))
+        #expect(summary.contains("/oauth/callback"))
+        #expect(summary.contains("exec /bin/true"))
+        #expect(!summary.contains(Fixture.keyA))
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+
+@testable import InstallFlow
+
+struct RoutesTests {
+    static let everyRequest: [(String, String)] = [
+        ("GET", "/"), ("HEAD", "/"), ("GET", "/oauth/authorize"), ("GET", "/oauth/callback?code=a"),
+        ("GET", "/installed"), ("GET", "/healthz"), ("GET", "/nope"), ("DELETE", "/"), ("POST", "/oauth/callback"),
+    ]
+
+    @Test(arguments: everyRequest)
+    func everyResponseCarriesTheSecurityHeaders(method: String, uri: String) throws {
+        let response = try Flow().get(uri, method: method)
+        #expect(response.header("X-Content-Type-Options") == "nosniff")
+        #expect(response.header("Referrer-Policy") == "no-referrer")
+        #expect(
+            response.header("Content-Security-Policy")
+                == "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        #expect(response.header("Cache-Control") != nil)
+    }
+
+    @Test func landingPageNamesTheAppAndEachScopeInWords() throws {
+        let flow = try Flow()
+        let response = flow.get("/")
+        let page = flow.body(response)
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(page.contains("<h1>Install Acme Sync</h1>"))
+        #expect(page.contains("Contacts, companies, deals and their properties, engagements and owners"))
+        #expect(page.contains("Workflows"))
+        #expect(page.contains("Only if your account has it: Marketing Hub Professional or Enterprise"))
+        #expect(page.contains("href=\"/oauth/authorize\""))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("{{"))
+    }
+
+    @Test func landingWithoutOptionalScopesHasNoOptionalSection() throws {
+        let flow = try Flow(["HUBSPOT_OPTIONAL_SCOPES": nil])
+        #expect(!flow.body(flow.get("/")).contains("If your HubSpot account has them"))
+    }
+
+    @Test func appNameIsEscapedEverywhere() throws {
+        let flow = try Flow(["INSTALL_APP_NAME": "<script>alert('x')</script> & Co"])
+        for uri in ["/", "/installed", "/nope", "/oauth/callback"] {
+            let page = flow.body(flow.get(uri))
+            #expect(!page.contains("<script>"), "\(uri)")
+            #expect(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"), "\(uri)")
+        }
+    }
+
+    @Test func headAnswersWithoutABody() throws {
+        let flow = try Flow()
+        let head = flow.get("/", method: "HEAD")
+        let bytes = String(decoding: head.serialized(), as: UTF8.self)
+        #expect(bytes.hasPrefix("Status: 200 OK\r\n"))
+        #expect(bytes.contains("Content-Length: \(flow.get("/").body.count)\r\n"))
+        #expect(bytes.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func unknownPathIs404AndWrongMethodIs405WithAllow() throws {
+        let flow = try Flow()
+        #expect(flow.get("/wp-login.php").status == 404)
+        #expect(flow.get("/oauth/authorize/").status == 404)
+        let delete = flow.get("/", method: "DELETE")
+        #expect(delete.status == 405)
+        #expect(delete.header("Allow") == "GET, HEAD")
+        #expect(flow.get("/healthz", method: "POST").header("Allow") == "GET, HEAD")
+    }
+
+    @Test func healthzSaysOk() throws {
+        let response = try Flow().get("/healthz")
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == "ok\n")
+    }
+
+    @Test func requestIDsAreDistinct() throws {
+        let flow = try Flow()
+        let ids = (0..<50).map { _ in flow.get("/").requestID }
+        #expect(Set(ids).count == 50)
+    }
+
+    @Test func routingUsesRequestURINotScriptName() {
+        let request = Request(parameters: [
+            "REQUEST_METHOD": "GET", "REQUEST_URI": "/oauth/callback?code=a&state=b",
+            "SCRIPT_NAME": "/index.php", "PATH_INFO": "/x", "QUERY_STRING": "other",
+        ])
+        #expect(request.path == "/oauth/callback")
+        #expect(request.query == "code=a&state=b")
+        let cgi = Request(parameters: ["SCRIPT_NAME": "/oauth/callback", "QUERY_STRING": "code=a"])
+        #expect(cgi.path == "/oauth/callback" && cgi.query == "code=a" && cgi.method == "GET")
+    }
+
+    @Test func logLineHasTheFieldsAndNoQuery() throws {
+        let flow = try Flow()
+        let (state, cookie) = flow.begin()
+        let response = flow.get("/oauth/callback?code=secret-code&state=\(state)", cookie: cookie)
+        let line = AccessLog.line(response, durationMicroseconds: 1234, unixTime: 1_790_000_000.5)
+        #expect(line.hasPrefix(#"{"time":"2026-09-21T14:13:20.500Z","request_id":""#))
+        #expect(line.contains(#""route":"callback","status":303,"duration_us":1234,"reason":"ok"}"#))
+        #expect(!line.contains("secret-code") && !line.contains(state) && !line.contains(cookie))
+    }
+}
+
+struct RedactionTests {
+    @Test func codesAndSecretsNeverPrint() {
+        let code = AuthorizationCode("the-code-value")
+        let secret = Secret("the-secret-value")
+        for text in [
+            String(describing: code), String(reflecting: code), "\(code)", String(describing: secret),
+            String(reflecting: secret), "\(secret)",
+        ] {
+            #expect(text == "<redacted>")
+        }
+        var dumped = ""
+        dump(code, to: &dumped)
+        dump(secret, to: &dumped)
+        #expect(!dumped.contains("the-code-value") && !dumped.contains("the-secret-value"))
+    }
+}
