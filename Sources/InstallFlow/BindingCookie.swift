@@ -36,19 +36,26 @@ package struct BindingCookie: Sendable {
 
     /// Finds our cookie in a `Cookie` header.
     package func find(in header: String?) -> Found {
-        guard let header else { return .none }
-        var found: Substring?
+        let values = CookieHeader.values(named: name, in: header)
+        guard let value = values.first else { return .none }
+        guard values.count == 1 else { return .duplicated }
+        guard let bytes = Base64URL.decode(value), bytes.count == Self.byteCount else { return .malformed }
+        return .value(bytes)
+    }
+}
+
+/// Reading a `Cookie` request header.
+enum CookieHeader {
+    /// Every value sent under this name, in order.
+    static func values(named name: String, in header: String?) -> [Substring] {
+        guard let header else { return [] }
+        var values = [Substring]()
         for part in header.split(separator: ";") {
             let pair = part.drop { $0 == " " || $0 == "\t" }
             guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
-            if found != nil { return .duplicated }
-            found = pair[pair.index(after: equals)...]
+            values.append(pair[pair.index(after: equals)...].trimmingSuffixSpaces())
         }
-        guard let found else { return .none }
-        guard let bytes = Base64URL.decode(found.trimmingSuffixSpaces()), bytes.count == Self.byteCount else {
-            return .malformed
-        }
-        return .value(bytes)
+        return values
     }
 }
 

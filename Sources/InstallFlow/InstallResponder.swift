@@ -13,6 +13,7 @@ package final class InstallResponder: Sendable {
     let authorize: AuthorizeURL
     /// Every page as a finished response, built once.
     let prebuilt: [Page: Response]
+    let pages: Pages
     let health: Response
     private let requestIDPrefix: String
     private let requestCounter = Atomic<UInt64>(0)
@@ -41,6 +42,7 @@ package final class InstallResponder: Sendable {
         signer = StateSigner(keys: configuration.stateKeys, ttl: configuration.stateTTL)
         cookie = BindingCookie(isHTTPS: configuration.isHTTPS, ttl: configuration.stateTTL)
         authorize = AuthorizeURL(configuration: configuration)
+        self.pages = pages
         var prebuilt = [Page: Response]()
         for page in Page.allCases {
             var headers = Self.pageHeaders
@@ -87,7 +89,7 @@ package final class InstallResponder: Sendable {
             if request.method == "HEAD" { return headOfCallback() }
             return isGet ? callback(request) : notAllowed("callback", allow: "GET, HEAD")
         case "/installed":
-            return isRead ? page(.installed, route: "installed") : notAllowed("installed", allow: "GET, HEAD")
+            return isRead ? installed(request) : notAllowed("installed", allow: "GET, HEAD")
         case "/healthz":
             return isRead ? health : notAllowed("healthz", allow: "GET, HEAD")
         default:
@@ -107,6 +109,36 @@ package final class InstallResponder: Sendable {
         response.headers.removeAll { $0.name == "Allow" }
         response.headers.append(.init("Allow", allow))
         return response
+    }
+
+    // MARK: - /installed
+
+    private var receiptCookieName: String { cookie.name + "-receipt" }
+
+    /// The success page; it names the account when the browser brings the receipt of its install.
+    private func installed(_ request: Request) -> Response {
+        var response = page(.installed, route: "installed")
+        let values = CookieHeader.values(named: receiptCookieName, in: request.cookieHeader)
+        if values.count == 1,
+            let receipt = InstallReceipt.open(values[0], keys: configuration.stateKeys, now: environment.now())
+        {
+            response.body = pages.installed(receipt)
+            response.headers.removeAll { $0.name == "Cache-Control" }
+            response.headers.append(.init("Cache-Control", "no-store"))
+        }
+        return response
+    }
+
+    /// A receipt cookie for the success page, when the hook told us something worth showing.
+    private func receiptCookie(_ outcome: HookOutcome, now: Int64) -> Response.Header? {
+        guard outcome.account != nil || !outcome.ungrantedOptionalScopes.isEmpty else { return nil }
+        let receipt = InstallReceipt(
+            account: outcome.account ?? "", ungrantedOptionalScopes: outcome.ungrantedOptionalScopes, issuedAt: now)
+        guard let sealed = receipt.sealed(with: configuration.stateKeys[0]) else { return nil }
+        return .init(
+            "Set-Cookie",
+            receiptCookieName + "=" + sealed + "; Max-Age=\(InstallReceipt.lifetime); Path=/; HttpOnly; SameSite=Lax"
+                + (configuration.isHTTPS ? "; Secure" : ""))
     }
 
     // MARK: - /oauth/authorize
@@ -206,6 +238,7 @@ package final class InstallResponder: Sendable {
                 ],
                 body: [], reason: "ok", route: "callback")
             response.diagnostics = outcome.diagnostics
+            if let receipt = receiptCookie(outcome, now: now) { response.headers.append(receipt) }
             return response
         } catch {
             let page: Page
