@@ -20,7 +20,9 @@ package struct FastCGIServer: Sendable {
     let respond: Respond
     let log: Log
 
-    package init(listener: Listener, threads: Int, shutdownGrace: Double = 30, respond: @escaping Respond, log: @escaping Log) {
+    package init(
+        listener: Listener, threads: Int, shutdownGrace: Double = 30, respond: @escaping Respond, log: @escaping Log
+    ) {
         self.listener = listener
         self.threads = max(1, threads)
         self.shutdownGrace = shutdownGrace
