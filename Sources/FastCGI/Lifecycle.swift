@@ -5,7 +5,7 @@ enum Lifecycle {
     static func event(_ name: String, listener: String? = nil, threads: Int? = nil, signal: Int32? = nil) {
         var line = JSONWriter()
         line.beginObject()
-        line.field("time", Int64(WallClock.now()))
+        line.field("time", AccessLog.timestamp(WallClock.now()))
         line.field("event", name)
         if let listener { line.field("listener", listener) }
         if let threads { line.field("threads", threads) }
