@@ -17,13 +17,24 @@ package enum Parameters {
         package var count: Int
     }
 
-    /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`).
-    /// Returns nil when the array is larger than `limit`: the caller rejects the request rather
-    /// than act on a part of it.
-    static func read(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit) -> [String: String]? {
+    /// The names a FastCGI request is read for: those `Request(parameters:)` (InstallFlow/Request.swift)
+    /// looks at, and `CONTENT_LENGTH` for the body the adapter discards. Every other parameter is
+    /// counted against the limit but never turned into a `String`: building and hashing the twenty-odd
+    /// names nginx sends cost more than the whole flow of a page. A name `Request` starts reading
+    /// must be added here.
+    static let requestNames: [[UInt8]] = [
+        "REQUEST_URI", "REQUEST_METHOD", "HTTP_COOKIE", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH",
+    ].map { Array($0.utf8) }
+
+    /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`),
+    /// keeping only the names in `keeping` (all when nil). Returns nil when the array is larger than
+    /// `limit`: the caller rejects the request rather than act on a part of it.
+    static func read(
+        _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit, keeping names: [[UInt8]]? = nil
+    ) -> [String: String]? {
         var parameters = [String: String]()
         guard let array else { return parameters }
-        parameters.reserveCapacity(40)
+        parameters.reserveCapacity(names?.count ?? 40)
         var total = 0
         var index = 0
         while let entry = array[index] {
@@ -35,11 +46,17 @@ package enum Parameters {
             let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             // An entry without `=` is no parameter; the name is up to the first `=`, the value may hold more.
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = String(decoding: bytes[..<equals], as: UTF8.self)
+            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[..<equals])
+            if let names, !names.contains(where: { Self.equal($0, nameBytes) }) { continue }
+            let name = String(decoding: nameBytes, as: UTF8.self)
             let value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
             parameters[name] = value
         }
         return parameters
+    }
+
+    private static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        name.count == bytes.count && name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }
 
     /// The process environment, read the same way (last value wins), for configuration and CGI mode.

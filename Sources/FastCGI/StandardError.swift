@@ -4,9 +4,10 @@ internal import Glibc
 /// interleave (the access log and the adapter's own messages share the stream).
 package enum StandardError {
     package static func write(line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        Descriptor.writeAll(2, bytes)
+        // The newline is appended in place (a log line has room to spare), not copied into an array.
+        var line = line
+        line.append("\n")
+        _ = line.withUTF8 { Descriptor.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -15,18 +16,21 @@ enum Descriptor {
     /// error (a closed pipe or socket is the reader's business, not ours).
     @discardableResult
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
             }
-            return true
+            offset += written
         }
+        return true
     }
 
     /// Marks `fd` close-on-exec so a token hook's child process never inherits it.

@@ -52,7 +52,8 @@ final class WorkerPool: Sendable {
     private func answer(_ request: UnsafeMutablePointer<FCGX_Request>) {
         let started = MonotonicClock.microseconds()
         let response: Response
-        if let parameters = Parameters.read(request.pointee.envp, limit: Parameters.requestLimit) {
+        if let parameters = Parameters.read(
+            request.pointee.envp, limit: Parameters.requestLimit, keeping: Parameters.requestNames) {
             response = respond(Request(parameters: parameters))
             RequestBody.discard(from: request.pointee.in, contentLength: parameters["CONTENT_LENGTH"])
         } else {

@@ -37,28 +37,37 @@ package struct Response: Sendable {
     }
 
     /// The CGI/FastCGI response: `Status:` line, headers, blank line, body, as one buffer so the
-    /// adapter writes it with one call.
+    /// adapter writes it with one call. Built as bytes into one allocation of the right size: this
+    /// runs for every request.
     package func serialized() -> [UInt8] {
-        var head = "Status: "
-        head.reserveCapacity(512)
-        head.append(String(status))
-        head.append(" ")
-        head.append(Response.reasonPhrase(status))
-        head.append("\r\n")
-        for header in headers {
-            head.append(header.name)
-            head.append(": ")
-            head.append(header.value)
-            head.append("\r\n")
-        }
-        head.append("Content-Length: ")
-        head.append(String(body.count))
-        head.append("\r\n\r\n")
+        let reason = Response.reasonPhrase(status)
+        let bodyCount = omitsBody ? 0 : body.count
+        var capacity = "Status: 000 \r\nContent-Length: \r\n\r\n".utf8.count + reason.utf8.count + 20 + bodyCount
+        for header in headers { capacity += header.name.utf8.count + header.value.utf8.count + 4 }
         var out = [UInt8]()
-        out.reserveCapacity(head.utf8.count + (omitsBody ? 0 : body.count))
-        out.append(contentsOf: head.utf8)
+        out.reserveCapacity(capacity)
+        out.append(contentsOf: "Status: ".utf8)
+        Self.appendDecimal(status, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: reason.utf8)
+        out.append(contentsOf: "\r\n".utf8)
+        for header in headers {
+            out.append(contentsOf: header.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: header.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        out.append(contentsOf: "Content-Length: ".utf8)
+        Self.appendDecimal(body.count, to: &out)
+        out.append(contentsOf: "\r\n\r\n".utf8)
         if !omitsBody { out.append(contentsOf: body) }
         return out
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { return out.append(contentsOf: String(value).utf8) }
+        if value >= 10 { appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func reasonPhrase(_ status: Int) -> String {
