@@ -18,7 +18,7 @@ package enum AccessLog {
     }
 
     /// RFC 3339 UTC with milliseconds, without Foundation.
-    static func timestamp(_ unixTime: Double) -> String {
+    package static func timestamp(_ unixTime: Double) -> String {
         var seconds = time_t(unixTime.rounded(.down))
         let millis = Int((unixTime - Double(seconds)) * 1000)
         var parts = tm()

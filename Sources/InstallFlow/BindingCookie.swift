@@ -36,28 +36,42 @@ package struct BindingCookie: Sendable {
 
     /// Finds our cookie in a `Cookie` header.
     package func find(in header: String?) -> Found {
-        guard let header else { return .none }
-        var found: Substring?
-        for part in header.split(separator: ";") {
-            let pair = part.drop { $0 == " " || $0 == "\t" }
-            guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
-            if found != nil { return .duplicated }
-            found = pair[pair.index(after: equals)...]
-        }
-        guard let found else { return .none }
-        guard let bytes = Base64URL.decode(found.trimmingSuffixSpaces()), bytes.count == Self.byteCount else {
-            return .malformed
-        }
+        let values = CookieHeader.values(named: name, in: header)
+        guard let value = values.first else { return .none }
+        guard values.count == 1 else { return .duplicated }
+        guard let bytes = Base64URL.decode(value), bytes.count == Self.byteCount else { return .malformed }
         return .value(bytes)
     }
 }
 
-extension Substring {
-    fileprivate func trimmingSuffixSpaces() -> Substring {
-        var end = endIndex
-        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
-            end = index(before: end)
+/// Reading a `Cookie` request header, byte by byte (it is on every request's hot path).
+enum CookieHeader {
+    /// Every value sent under this name, in order.
+    static func values(named name: String, in header: String?) -> [String] {
+        guard var header else { return [] }
+        var name = name
+        return header.withUTF8 { bytes in
+            name.withUTF8 { name in
+                var values = [String]()
+                var index = 0
+                while index < bytes.count {
+                    while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
+                    var end = index
+                    while end < bytes.count && bytes[end] != UInt8(ascii: ";") { end += 1 }
+                    let pair = UnsafeBufferPointer(rebasing: bytes[index..<end])
+                    if pair.count > name.count, pair[name.count] == UInt8(ascii: "="),
+                        pair.prefix(name.count).elementsEqual(name)
+                    {
+                        var valueEnd = pair.count
+                        while valueEnd > name.count + 1 && (pair[valueEnd - 1] == 0x20 || pair[valueEnd - 1] == 0x09) {
+                            valueEnd -= 1
+                        }
+                        values.append(String(decoding: pair[(name.count + 1)..<valueEnd], as: UTF8.self))
+                    }
+                    index = end + 1
+                }
+                return values
+            }
         }
-        return self[..<end]
     }
 }

@@ -20,11 +20,22 @@ package struct CallbackQuery: Sendable, Equatable {
     /// Empty values count as missing.
     package static func parse(_ query: String) -> Result<CallbackQuery, Rejection> {
         guard query.utf8.count <= maximumQueryLength else { return .failure(.tooLarge) }
+        var query = query
+        return query.withUTF8 { parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Result<CallbackQuery, Rejection> {
         var result = CallbackQuery()
-        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let equals = pair.firstIndex(of: UInt8(ascii: "="))
-            let rawName = equals.map { pair[..<$0] } ?? pair[...]
-            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            var equals = start
+            while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            let rawName = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+            let rawValue = UnsafeBufferPointer(rebasing: bytes[min(equals + 1, end)..<end])
             guard let name = percentDecode(rawName) else { return .failure(.malformed) }
             let slot: WritableKeyPath<CallbackQuery, String?>
             switch name {
@@ -46,23 +57,25 @@ package struct CallbackQuery: Sendable, Equatable {
 
     /// One pass of percent-decoding (`+` is a space, as in forms); nil for a broken escape or
     /// bytes that are not UTF-8.
-    static func percentDecode(_ raw: Substring.UTF8View.SubSequence) -> String? {
+    static func percentDecode(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        // Most values (a state, a code) need no decoding: plain ASCII is already a String.
+        if raw.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "+") }) {
+            return String(decoding: raw, as: UTF8.self)
+        }
         var bytes = [UInt8]()
         bytes.reserveCapacity(raw.count)
-        var index = raw.startIndex
-        while index != raw.endIndex {
+        var index = 0
+        while index < raw.count {
             let byte = raw[index]
             if byte == UInt8(ascii: "%") {
-                let first = raw.index(after: index)
-                guard first != raw.endIndex, raw.index(after: first) != raw.endIndex,
-                    let high = hexValue(raw[first]), let low = hexValue(raw[raw.index(after: first)])
+                guard index + 2 < raw.count, let high = hexValue(raw[index + 1]), let low = hexValue(raw[index + 2])
                 else { return nil }
                 bytes.append(high << 4 | low)
-                index = raw.index(first, offsetBy: 2)
+                index += 3
                 continue
             }
             bytes.append(byte == UInt8(ascii: "+") ? 0x20 : byte)
-            index = raw.index(after: index)
+            index += 1
         }
         return String(validating: bytes, as: UTF8.self)
     }

@@ -405,6 +405,13 @@ private struct Reader {
         return seconds
     }
 
+    /// CGI variables that describe the request: in CGI mode they are the responder's environment.
+    static let requestVariables: Set<String> = [
+        "QUERY_STRING", "REQUEST_URI", "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "PATH_TRANSLATED",
+        "CONTENT_TYPE", "CONTENT_LENGTH", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "REMOTE_USER",
+        "DOCUMENT_URI", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "GATEWAY_INTERFACE", "HTTPS",
+    ]
+
     mutating func readHookEnvironment() -> [String] {
         guard let text = value("INSTALL_TOKEN_HOOK_ENV") else { return [] }
         var names = [String]()
@@ -414,8 +421,8 @@ private struct Reader {
                 && name.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
             if !valid {
                 error("INSTALL_TOKEN_HOOK_ENV", "\(name.asciiEscaped()) is not a variable name")
-            } else if name.hasPrefix("HTTP_") {
-                error("INSTALL_TOKEN_HOOK_ENV", "\(name) would pass a request header to the hook; HTTP_* is never passed")
+            } else if name.hasPrefix("HTTP_") || name.hasPrefix("REDIRECT_") || Self.requestVariables.contains(name) {
+                error("INSTALL_TOKEN_HOOK_ENV", "\(name) would pass part of the request to the hook; it is never passed")
             } else {
                 names.append(name)
             }

@@ -13,6 +13,7 @@ package final class InstallResponder: Sendable {
     let authorize: AuthorizeURL
     /// Every page as a finished response, built once.
     let prebuilt: [Page: Response]
+    let pages: Pages
     let health: Response
     private let requestIDPrefix: String
     private let requestCounter = Atomic<UInt64>(0)
@@ -41,6 +42,7 @@ package final class InstallResponder: Sendable {
         signer = StateSigner(keys: configuration.stateKeys, ttl: configuration.stateTTL)
         cookie = BindingCookie(isHTTPS: configuration.isHTTPS, ttl: configuration.stateTTL)
         authorize = AuthorizeURL(configuration: configuration)
+        self.pages = pages
         var prebuilt = [Page: Response]()
         for page in Page.allCases {
             var headers = Self.pageHeaders
@@ -69,13 +71,14 @@ package final class InstallResponder: Sendable {
     static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
 
     package func respond(to request: Request) -> Response {
-        var response = route(request)
-        response.requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        let requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        var response = route(request, requestID: requestID)
+        response.requestID = requestID
         if request.method == "HEAD" { response.omitsBody = true }
         return response
     }
 
-    private func route(_ request: Request) -> Response {
+    private func route(_ request: Request, requestID: String) -> Response {
         let isGet = request.method == "GET"
         let isRead = isGet || request.method == "HEAD"
         switch request.path {
@@ -85,9 +88,9 @@ package final class InstallResponder: Sendable {
             return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
         case configuration.callbackPath:
             if request.method == "HEAD" { return headOfCallback() }
-            return isGet ? callback(request) : notAllowed("callback", allow: "GET, HEAD")
+            return isGet ? callback(request, requestID: requestID) : notAllowed("callback", allow: "GET, HEAD")
         case "/installed":
-            return isRead ? page(.installed, route: "installed") : notAllowed("installed", allow: "GET, HEAD")
+            return isRead ? installed(request) : notAllowed("installed", allow: "GET, HEAD")
         case "/healthz":
             return isRead ? health : notAllowed("healthz", allow: "GET, HEAD")
         default:
@@ -107,6 +110,36 @@ package final class InstallResponder: Sendable {
         response.headers.removeAll { $0.name == "Allow" }
         response.headers.append(.init("Allow", allow))
         return response
+    }
+
+    // MARK: - /installed
+
+    private var receiptCookieName: String { cookie.name + "-receipt" }
+
+    /// The success page; it names the account when the browser brings the receipt of its install.
+    private func installed(_ request: Request) -> Response {
+        var response = page(.installed, route: "installed")
+        let values = CookieHeader.values(named: receiptCookieName, in: request.cookieHeader)
+        if values.count == 1,
+            let receipt = InstallReceipt.open(values[0], keys: configuration.stateKeys, now: environment.now())
+        {
+            response.body = pages.installed(receipt)
+            response.headers.removeAll { $0.name == "Cache-Control" }
+            response.headers.append(.init("Cache-Control", "no-store"))
+        }
+        return response
+    }
+
+    /// A receipt cookie for the success page, when the hook told us something worth showing.
+    private func receiptCookie(_ outcome: HookOutcome, now: Int64) -> Response.Header? {
+        guard outcome.account != nil || !outcome.ungrantedOptionalScopes.isEmpty else { return nil }
+        let receipt = InstallReceipt(
+            account: outcome.account ?? "", ungrantedOptionalScopes: outcome.ungrantedOptionalScopes, issuedAt: now)
+        guard let sealed = receipt.sealed(with: configuration.stateKeys[0]) else { return nil }
+        return .init(
+            "Set-Cookie",
+            receiptCookieName + "=" + sealed + "; Max-Age=\(InstallReceipt.lifetime); Path=/; HttpOnly; SameSite=Lax"
+                + (configuration.isHTTPS ? "; Secure" : ""))
     }
 
     // MARK: - /oauth/authorize
@@ -151,7 +184,7 @@ package final class InstallResponder: Sendable {
     }
 
     /// Verifies the round trip, then hands the code to the hook, exactly once per state.
-    private func callback(_ request: Request) -> Response {
+    private func callback(_ request: Request, requestID: String) -> Response {
         let query: CallbackQuery
         switch CallbackQuery.parse(request.query) {
         case .success(let parsed): query = parsed
@@ -172,7 +205,7 @@ package final class InstallResponder: Sendable {
         }
         let now = environment.now()
         let state: VerifiedState
-        switch signer.verify(Substring(stateText), binding: binding, now: now) {
+        switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified): state = verified
         case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
         case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
@@ -190,7 +223,6 @@ package final class InstallResponder: Sendable {
         case .alreadyUsed: return reject(.linkUsed, "state_replayed")
         case .unavailable: return reject(.serviceUnavailable, "state_store_unavailable")
         }
-        let requestID = requestIDPrefix + "-grant-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
         let grant = AuthorizationGrant(
             code: AuthorizationCode(code), redirectURI: configuration.redirectURI, clientID: configuration.clientID,
             scopes: configuration.scopes, optionalScopes: configuration.optionalScopes, issuedAt: state.issuedAt,
@@ -206,6 +238,7 @@ package final class InstallResponder: Sendable {
                 ],
                 body: [], reason: "ok", route: "callback")
             response.diagnostics = outcome.diagnostics
+            if let receipt = receiptCookie(outcome, now: now) { response.headers.append(receipt) }
             return response
         } catch {
             let page: Page

@@ -5,13 +5,40 @@ package struct Pages: Sendable {
     /// restyled template is caught at start instead of rendering as nothing.
     static let slots: [String: Set<String>] = [
         "index.html": ["app_name", "install_url", "required_scopes", "optional_scopes"],
-        "installed.html": ["app_name", "start_url"],
+        "installed.html": ["app_name", "start_url", "account", "ungranted_scopes"],
         "error.html": ["app_name", "title", "message", "start_url"],
     ]
 
     private let bodies: [Page: [UInt8]]
+    /// The success page's template, kept for the one page rendered per request: the success page
+    /// naming the account that was just connected.
+    private let installedTemplate: Template?
+    private let appName: String
 
-    package init(bodies: [Page: [UInt8]]) { self.bodies = bodies }
+    package init(bodies: [Page: [UInt8]], installedTemplate: Template? = nil, appName: String = "") {
+        self.bodies = bodies
+        self.installedTemplate = installedTemplate
+        self.appName = appName
+    }
+
+    /// The success page for one install: the account, and the optional scopes it did not grant.
+    package func installed(_ receipt: InstallReceipt) -> [UInt8] {
+        guard let installedTemplate else { return body(.installed) }
+        var account = ""
+        if !receipt.account.isEmpty {
+            account = "<p class=\"account\">Connected account: <strong>" + HTML.escape(receipt.account) + "</strong></p>"
+        }
+        var ungranted = ""
+        if !receipt.ungrantedOptionalScopes.isEmpty {
+            ungranted = "<h2>Not available in this account</h2>\n<p>The account did not grant these optional permissions, so the app works without them:</p>\n"
+                + Self.scopeList(receipt.ungrantedOptionalScopes, optional: false)
+        }
+        return Array(
+            installedTemplate.render([
+                "app_name": .text(appName), "start_url": .text("/"), "account": .markup(account),
+                "ungranted_scopes": .markup(ungranted),
+            ]).utf8)
+    }
 
     package func body(_ page: Page) -> [UInt8] { bodies[page] ?? [] }
 
@@ -66,7 +93,7 @@ package struct Pages: Sendable {
             }
             bodies[page] = Array(template.render(values).utf8)
         }
-        return Pages(bodies: bodies)
+        return Pages(bodies: bodies, installedTemplate: templates["installed.html"], appName: configuration.appName)
     }
 
     /// A `<ul>` with one item per scope, every value escaped; optional scopes carry their tier

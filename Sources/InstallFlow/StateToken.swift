@@ -54,26 +54,25 @@ package struct StateSigner: Sendable {
         token.append(contentsOf: key.id)
         withUnsafeBytes(of: UInt64(bitPattern: issuedAt).bigEndian) { token.append(contentsOf: $0) }
         token.append(contentsOf: nonce)
-        token.append(contentsOf: tag(payload: token, binding: binding, key: key))
+        tagged(token, binding: binding, key: key).finalize().withUnsafeBytes { token.append(contentsOf: $0) }
         return Base64URL.encode(token)
     }
 
     /// Checks, in this order and before anything else of the callback is looked at: length and
     /// canonical encoding, version, key id, the binding cookie, the tag (constant time), age, and
     /// a clock not too far in the future.
-    package func verify(_ text: Substring, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
+    package func verify(_ text: String, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
         guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text),
             token.count == Self.byteCount
         else { return .failure(.malformed) }
         guard token[0] == Self.version else { return .failure(.unknownVersion) }
-        guard let key = keys.first(where: { $0.id[...] == token[1..<5] }) else { return .failure(.unknownKey) }
-        guard let binding else { return .failure(.bindingMissing) }
-        let payload = Array(token[..<Self.payloadByteCount])
-        guard
-            HMAC<SHA256>.isValidAuthenticationCode(
-                token[Self.payloadByteCount...], authenticating: tagInput(payload: payload, binding: binding),
-                using: key.key)
-        else { return .failure(.badTag) }
+        guard let key = keys.first(where: { $0.id.elementsEqual(token[1..<5]) }) else { return .failure(.unknownKey) }
+        guard let binding, binding.count == Self.bindingByteCount else { return .failure(.bindingMissing) }
+        let valid = token.withUnsafeBytes { raw in
+            tagged(raw[..<Self.payloadByteCount], binding: binding, key: key)
+                .isValidAuthenticationCode(raw[Self.payloadByteCount...])
+        }
+        guard valid else { return .failure(.badTag) }
         var issuedAt: UInt64 = 0
         for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
         let issued = Int64(bitPattern: issuedAt)
@@ -82,11 +81,17 @@ package struct StateSigner: Sendable {
         return .success(VerifiedState(issuedAt: issued, nonce: Array(token[13..<Self.payloadByteCount])))
     }
 
-    private func tagInput(payload: [UInt8], binding: [UInt8]) -> [UInt8] {
-        Self.label + payload + binding
-    }
-
-    private func tag(payload: [UInt8], binding: [UInt8], key: StateKey) -> [UInt8] {
-        HMAC<SHA256>.authenticationCode(for: tagInput(payload: payload, binding: binding), using: key.key).bytes
+    /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a
+    /// fixed width, so the input is unambiguous.
+    private func tagged(_ payload: some Collection<UInt8>, binding: [UInt8], key: StateKey) -> HMAC<SHA256> {
+        var hmac = key.keyed
+        Self.label.withUnsafeBytes { hmac.update(bufferPointer: $0) }
+        if let done = payload.withContiguousStorageIfAvailable({ hmac.update(bufferPointer: UnsafeRawBufferPointer($0)) }) {
+            _ = done
+        } else {
+            Array(payload).withUnsafeBytes { hmac.update(bufferPointer: $0) }
+        }
+        binding.withUnsafeBytes { hmac.update(bufferPointer: $0) }
+        return hmac
     }
 }

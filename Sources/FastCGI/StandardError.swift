@@ -1,0 +1,37 @@
+internal import Glibc
+
+/// Lines on stderr, each written with one `write(2)` so that lines from several threads never
+/// interleave (the access log and the adapter's own messages share the stream).
+package enum StandardError {
+    package static func write(line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        Descriptor.writeAll(2, bytes)
+    }
+}
+
+enum Descriptor {
+    /// Writes all of `bytes` to `fd`, resuming after short writes and EINTR; gives up on any other
+    /// error (a closed pipe or socket is the reader's business, not ours).
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    /// Marks `fd` close-on-exec so a token hook's child process never inherits it.
+    static func setCloseOnExec(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+    }
+}

@@ -1,0 +1,84 @@
+package import InstallFlow
+
+/// The `exec:PATH` token hook of DESIGN.md §6: runs the operator's program once per grant.
+///
+/// The program is started directly (no shell, no arguments), in its own process group, with the
+/// grant's JSON on stdin and an environment of `PATH`, `LANG` and the names the operator listed, so
+/// nothing of the request (headers, cookie, query) can reach it. It inherits no descriptor but its
+/// three pipes. Exit 0 is success; stdout may choose the next redirect (see `HookAnswer`); stderr is
+/// logged, truncated, with the code redacted. After `timeout` seconds the whole group is killed.
+///
+/// Safe to call from many worker threads at once: each call owns its pipes and its child, and
+/// waits on nothing shared.
+package struct ExecHook: TokenHook {
+    /// Absolute path of the program, as configured.
+    package let path: String
+    /// Seconds the program may take before it and its process group are killed.
+    package let timeout: Double
+    private let limit: Duration
+    /// `NAME=value` entries, fixed at start: the responder's environment never changes, and in
+    /// CGI mode it *is* the request, so it is filtered once here, not read per call.
+    private let childEnvironment: [String]
+
+    /// - Parameters:
+    ///   - environment: the responder's own environment as captured at start.
+    ///   - passedEnvironmentNames: `INSTALL_TOKEN_HOOK_ENV`; names that are not set are skipped.
+    /// - Precondition: `0 < timeout <= 86_400` (the configuration checks it). A worker held for more
+    ///   than a day is lost anyway, and `Duration` cannot hold just any `Double` of seconds.
+    package init(path: String, timeout: Double, passedEnvironmentNames: [String], environment: [String: String]) {
+        precondition(timeout > 0 && timeout <= 86_400, "INSTALL_TOKEN_HOOK_TIMEOUT is validated at start")
+        self.path = path
+        self.timeout = timeout
+        self.limit = .seconds(timeout)
+        var seen: Set<String> = []
+        self.childEnvironment = (["PATH", "LANG"] + passedEnvironmentNames).compactMap { name in
+            guard Self.mayPass(name), seen.insert(name).inserted, let value = environment[name] else { return nil }
+            return "\(name)=\(value)"
+        }
+    }
+
+    package func exchange(_ grant: AuthorizationGrant) throws(HookFailure) -> HookOutcome {
+        let run: ChildProcess.Result
+        do {
+            run = try ChildProcess.run(
+                path: path, environment: childEnvironment, input: grant.jsonBody(), timeout: limit)
+        } catch {
+            throw HookFailure(.failed, detail: "could not run hook: \(error)")
+        }
+
+        let stderr = StderrExcerpt.render(run.stderr.bytes, redacting: grant.code)
+        func failure(_ kind: HookFailure.Kind, _ what: String) -> HookFailure {
+            HookFailure(kind, detail: stderr.isEmpty ? what : "\(what); stderr: \(stderr)")
+        }
+        switch run.termination {
+        case .timedOut: throw failure(.timedOut, "no answer within \(timeoutText)s, killed")
+        case .killed(let signal): throw failure(.failed, "killed by signal \(signal)")
+        case .exited(let status) where status != 0: throw failure(.failed, "exit status \(status)")
+        case .exited: break
+        }
+
+        let answer: HookAnswer
+        do {
+            answer = try HookAnswer(stdout: run.stdout)
+        } catch {
+            throw failure(.failed, error.detail)
+        }
+        return HookOutcome(redirect: answer.redirect, account: answer.account, diagnostics: stderr)
+    }
+
+    /// "10", not "10.0", for the usual whole seconds.
+    private var timeoutText: String { Int64(exactly: timeout).map(String.init) ?? String(timeout) }
+
+    /// CGI and web-server variables carry the request (the query holds the code, `HTTP_COOKIE` the
+    /// binding); in CGI mode they are in the responder's environment, so no listing can pass them.
+    private static func mayPass(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("=") && !name.hasPrefix("HTTP_") && !name.hasPrefix("REDIRECT_")
+            && !requestVariables.contains(name)
+    }
+
+    private static let requestVariables: Set<String> = [
+        "AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "DOCUMENT_URI", "PATH_INFO", "PATH_TRANSLATED",
+        "QUERY_STRING", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_IDENT", "REMOTE_PORT", "REMOTE_USER",
+        "REQUEST_METHOD", "REQUEST_URI",
+    ]
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import FastCGI
+import InstallFlow
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the configuration and the page templates; print every problem, or a summary.",
+        discussion: "Changes nothing: the state directory is not created. Exit status 1 on any problem."
+    )
+
+    @Option(help: ArgumentHelp("Read settings from this KEY=value file; the environment wins.", valueName: "file"))
+    var config: String?
+
+    func run() throws {
+        let configuration = try Startup.configuration(
+            environment: Parameters.processEnvironment(), file: config, printWarnings: true)
+        do {
+            _ = try Startup.hook(configuration)
+            _ = try Pages.load(configuration: configuration)
+        } catch {
+            Startup.report(error)
+            throw ExitCode.failure
+        }
+        print(configuration.summary())
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import FastCGI
+import InstallFlow
+import TokenHooks
+
+/// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
+/// the access log.
+enum Startup {
+    /// The configuration, its warnings printed; on any problem every one is printed and the
+    /// command exits 1.
+    static func configuration(environment: [String: String], file: String?, printWarnings: Bool) throws -> Configuration
+    {
+        do {
+            let configuration = try Configuration.load(environment: environment, configFile: file)
+            if printWarnings {
+                for warning in configuration.warnings { StandardError.write(line: warning.description) }
+            }
+            return configuration
+        } catch {
+            report(error)
+            throw ExitCode.failure
+        }
+    }
+
+    static func responder(_ configuration: Configuration) throws -> InstallResponder {
+        do {
+            return try InstallResponder(configuration: configuration, hook: hook(configuration))
+        } catch {
+            report(error)
+            throw ExitCode.failure
+        }
+    }
+
+    static func hook(_ configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
+        switch configuration.tokenHook {
+        case .exec(let path):
+            return ExecHook(
+                path: path, timeout: configuration.hookTimeout,
+                passedEnvironmentNames: configuration.hookEnvironment, environment: configuration.environment)
+        case .webhook:
+            throw notYetAvailable("webhook:")
+        case .hubspot:
+            throw notYetAvailable("hubspot")
+        }
+    }
+
+    private static func notYetAvailable(_ kind: String) -> ConfigurationError {
+        ConfigurationError(problems: [
+            ConfigurationProblem(
+                key: "INSTALL_TOKEN_HOOK", message: "\(kind) is not available in this build yet; use exec:/path")
+        ])
+    }
+
+    /// Every problem on its own line (warnings print their own prefix).
+    static func report(_ error: ConfigurationError) {
+        for problem in error.problems {
+            StandardError.write(line: problem.isWarning ? problem.description : "error: " + problem.description)
+        }
+    }
+
+    /// One JSON line per request on stderr, written in one call.
+    @Sendable static func logRequest(_ response: Response, durationMicroseconds: Int64) {
+        StandardError.write(
+            line: AccessLog.line(response, durationMicroseconds: durationMicroseconds, unixTime: WallClock.now()))
+    }
+}
