@@ -30,7 +30,7 @@ trap 'rm -rf "$results"' EXIT
 echo "== swift build"
 swift build 2>&1 | tail -3
 echo "== swift test"
-swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run|✘ Test run)|error:" 
+swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run with)|error:"
 swift_status=${PIPESTATUS[0]}
 
 echo "== integration tests"

@@ -205,7 +205,7 @@ package final class InstallResponder: Sendable {
         }
         let now = environment.now()
         let state: VerifiedState
-        switch signer.verify(Substring(stateText), binding: binding, now: now) {
+        switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified): state = verified
         case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
         case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
