@@ -212,8 +212,8 @@ def png_size(png: bytes) -> tuple:
 
 
 class LocalInstall:
-    """nginx (deploy/nginx, rendered for a free port) -> the responder -> the recording exec hook,
-    with the stand-in as HubSpot. The redirect URI is http://localhost:<nginx port>/oauth/callback,
+    """nginx (deploy/nginx, rendered for a free port) -> the responder -> the recording exec hook
+    (or the hook `overrides` configure), with the stand-in as HubSpot. The redirect URI is http://localhost:<nginx port>/oauth/callback,
     so nginx is started first (it needs no socket until the first request) and the responder is
     configured with its port."""
 
@@ -233,6 +233,9 @@ class LocalInstall:
                            hub_domain="acme-marketing.hubspot.com")
             options.update(standin_options or {})
             self.standin = StandIn(**options).start()
+            # A value may name the stand-in's port, known only now (HUBSPOT_TOKEN_URL).
+            overrides = {key: value.replace("{standin_port}", str(self.standin.port)) if isinstance(value, str)
+                         else value for key, value in overrides.items()}
             self.values = settings(tmp, self.hook, HUBSPOT_REDIRECT_URI=self.redirect_uri,
                                    HUBSPOT_AUTHORIZE_URL=f"http://localhost:{self.standin.port}/oauth/authorize",
                                    HUBSPOT_SCOPES=SCOPES, HUBSPOT_OPTIONAL_SCOPES=OPTIONAL_SCOPES, **overrides)
