@@ -1,6 +1,7 @@
 """README's first quick-start command, run for real: deploy/local/run.sh brings up nginx, the
 responder and the HubSpot stand-in, and a person's click-through (landing, Install, Connect on the
-stand-in's consent page) ends on the success page with the hook run once. Ctrl-C stops it all."""
+stand-in's consent page) ends on the success page naming the account, with the tokens stored by
+the built-in exchange. Ctrl-C stops it all."""
 import os
 import re
 import signal
@@ -42,8 +43,14 @@ def test_local_run_clicks_through_and_stops_cleanly(tmp_path: Path):
         assert back.status_code == 302
         done = browser.get(back.headers["Location"])
         assert done.status_code == 200 and "is connected to HubSpot" in done.text
-        installs = (work / "installs.log").read_text()
-        assert installs.count("install completed") == 1
+        # The built-in exchange ran against the stand-in: the account is named, the optional
+        # scope the test account lacks is listed, and the tokens are stored.
+        assert "example.hubspot.com" in done.text
+        assert "Not available in this account" in done.text and "automation" in done.text
+        listing = subprocess.run([str(binary()), "tokens", "list", "--db", str(work / "tokens.sqlite3")],
+                                 capture_output=True, text=True, check=True).stdout
+        assert "12345" in listing
+        assert listing.count("\n") >= 2
     finally:
         os.killpg(script.pid, signal.SIGINT)
         script.wait(20)

@@ -3,7 +3,7 @@
 #
 #   bash deploy/local/run.sh
 #
-# Installs what is missing (libfcgi-dev, nginx; Debian/Ubuntu, as root or with sudo), builds the
+# Installs what is missing (libfcgi-dev, libsqlite3-dev, nginx; Debian/Ubuntu, as root or with sudo), builds the
 # responder, writes a local state key and configuration under .build/local/, and starts nginx,
 # the responder and, unless HUBSPOT_CLIENT_ID is set, a local HubSpot stand-in, so the whole
 # install can be clicked through without a HubSpot account. Ctrl-C stops everything.
@@ -24,7 +24,7 @@ build=${BUILD:-release}
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for p in pkg-config libfcgi-dev nginx; do
+for p in pkg-config libfcgi-dev libsqlite3-dev nginx; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -73,12 +73,20 @@ if [ -z "${HUBSPOT_CLIENT_ID:-}" ]; then
   standin="yes"
 fi
 
+# With a client secret (always, with the stand-in) the built-in exchange stores the tokens and the
+# success page names the account; without one, deploy/local/hook.sh just records the install.
+if [ -n "${HUBSPOT_CLIENT_SECRET:-}" ]; then
+  hook="hubspot"
+else
+  hook="exec:$root/deploy/local/hook.sh"
+fi
 cat > "$work/hubspot-install.env" <<CONF
 # Written by deploy/local/run.sh; variables set in the environment win over these.
 HUBSPOT_REDIRECT_URI=$redirect
 INSTALL_STATE_KEYS_FILE=$work/state-keys
 INSTALL_STATE_DIR=$work/state
-INSTALL_TOKEN_HOOK=exec:$root/deploy/local/hook.sh
+INSTALL_TOKEN_DB=$work/tokens.sqlite3
+INSTALL_TOKEN_HOOK=$hook
 INSTALL_TOKEN_HOOK_ENV=LOCAL_INSTALLS_LOG
 INSTALL_APP_NAME=Local test app
 INSTALL_PUBLIC_DIR=$root/public
@@ -131,6 +139,11 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "nginx or the 
 echo
 echo "hubspot-install is running: open http://localhost:$port/"
 [ -n "${standin:-}" ] && echo "HubSpot is played by the local stand-in on http://localhost:$standin_port (no account needed)."
-echo "Logs: $work/responder.log (one JSON line per request), installs: $work/installs.log"
+echo "Logs: $work/responder.log (one JSON line per request)."
+if [ "$hook" = hubspot ]; then
+  echo "Stored tokens: $bin tokens list --db $work/tokens.sqlite3"
+else
+  echo "Installs: $work/installs.log"
+fi
 echo "Ctrl-C stops everything."
 wait -n "${pids[@]}"
