@@ -71,13 +71,14 @@ package final class InstallResponder: Sendable {
     static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
 
     package func respond(to request: Request) -> Response {
-        var response = route(request)
-        response.requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        let requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        var response = route(request, requestID: requestID)
+        response.requestID = requestID
         if request.method == "HEAD" { response.omitsBody = true }
         return response
     }
 
-    private func route(_ request: Request) -> Response {
+    private func route(_ request: Request, requestID: String) -> Response {
         let isGet = request.method == "GET"
         let isRead = isGet || request.method == "HEAD"
         switch request.path {
@@ -87,7 +88,7 @@ package final class InstallResponder: Sendable {
             return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
         case configuration.callbackPath:
             if request.method == "HEAD" { return headOfCallback() }
-            return isGet ? callback(request) : notAllowed("callback", allow: "GET, HEAD")
+            return isGet ? callback(request, requestID: requestID) : notAllowed("callback", allow: "GET, HEAD")
         case "/installed":
             return isRead ? installed(request) : notAllowed("installed", allow: "GET, HEAD")
         case "/healthz":
@@ -183,7 +184,7 @@ package final class InstallResponder: Sendable {
     }
 
     /// Verifies the round trip, then hands the code to the hook, exactly once per state.
-    private func callback(_ request: Request) -> Response {
+    private func callback(_ request: Request, requestID: String) -> Response {
         let query: CallbackQuery
         switch CallbackQuery.parse(request.query) {
         case .success(let parsed): query = parsed
@@ -204,7 +205,7 @@ package final class InstallResponder: Sendable {
         }
         let now = environment.now()
         let state: VerifiedState
-        switch signer.verify(Substring(stateText), binding: binding, now: now) {
+        switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified): state = verified
         case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
         case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
@@ -222,7 +223,6 @@ package final class InstallResponder: Sendable {
         case .alreadyUsed: return reject(.linkUsed, "state_replayed")
         case .unavailable: return reject(.serviceUnavailable, "state_store_unavailable")
         }
-        let requestID = requestIDPrefix + "-grant-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
         let grant = AuthorizationGrant(
             code: AuthorizationCode(code), redirectURI: configuration.redirectURI, clientID: configuration.clientID,
             scopes: configuration.scopes, optionalScopes: configuration.optionalScopes, issuedAt: state.issuedAt,

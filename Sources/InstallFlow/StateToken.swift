@@ -54,14 +54,14 @@ package struct StateSigner: Sendable {
         token.append(contentsOf: key.id)
         withUnsafeBytes(of: UInt64(bitPattern: issuedAt).bigEndian) { token.append(contentsOf: $0) }
         token.append(contentsOf: nonce)
-        token.append(contentsOf: tagged(token, binding: binding, key: key).finalize())
+        tagged(token, binding: binding, key: key).finalize().withUnsafeBytes { token.append(contentsOf: $0) }
         return Base64URL.encode(token)
     }
 
     /// Checks, in this order and before anything else of the callback is looked at: length and
     /// canonical encoding, version, key id, the binding cookie, the tag (constant time), age, and
     /// a clock not too far in the future.
-    package func verify(_ text: Substring, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
+    package func verify(_ text: String, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
         guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text),
             token.count == Self.byteCount
         else { return .failure(.malformed) }

@@ -12,7 +12,7 @@ struct HubSpotInstall: ParsableCommand {
             Run without a subcommand it serves: as a CGI program when a web server starts it so, \
             otherwise as a FastCGI responder on the socket it inherited.
             """,
-        subcommands: [Serve.self, Check.self, Keygen.self],
+        subcommands: [Serve.self, Check.self, Keygen.self, TokensCommand.self],
         defaultSubcommand: Serve.self
     )
 

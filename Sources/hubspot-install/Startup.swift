@@ -37,23 +37,7 @@ enum Startup {
     }
 
     static func hook(_ configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
-        switch configuration.tokenHook {
-        case .exec(let path):
-            return ExecHook(
-                path: path, timeout: configuration.hookTimeout,
-                passedEnvironmentNames: configuration.hookEnvironment, environment: configuration.environment)
-        case .webhook:
-            throw notYetAvailable("webhook:")
-        case .hubspot:
-            throw notYetAvailable("hubspot")
-        }
-    }
-
-    private static func notYetAvailable(_ kind: String) -> ConfigurationError {
-        ConfigurationError(problems: [
-            ConfigurationProblem(
-                key: "INSTALL_TOKEN_HOOK", message: "\(kind) is not available in this build yet; use exec:/path")
-        ])
+        try HookFactory.make(configuration: configuration)
     }
 
     /// Every problem on its own line (warnings print their own prefix).

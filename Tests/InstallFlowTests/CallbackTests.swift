@@ -21,6 +21,8 @@ struct CallbackTests {
         #expect(grant.scopes == ["oauth", "contacts"])
         #expect(grant.optionalScopes == ["automation"])
         #expect(grant.issuedAt == Fixture.start)
+        // The hook's request id is the log line's, so the two can be matched.
+        #expect(grant.requestID == response.requestID)
     }
 
     @Test func hookJSONIsExactlyTheDesignedObject() throws {
