@@ -9,14 +9,17 @@ site, as it does for spawn-fcgi. The inetd styles show what each gives a user.""
 import os
 import shlex
 import shutil
+import signal
+import socket
 import stat
 import subprocess
+import threading
 import time
 
 import pytest
 
-from harness import (REPO, Hook, Nginx, Responder, binary, check_install_flow, front_get, json_log_lines,
-                     settings, state_key, unit_file, wait_for, write_config)
+from harness import (REPO, Hook, Nginx, Responder, binary, check_install_flow, fastcgi_request, front_get,
+                     json_log_lines, parse_cgi_output, settings, state_key, unit_file, wait_for, write_config)
 
 SYSTEMD = REPO / "deploy" / "systemd"
 SERVICE = SYSTEMD / "hubspot-install.service"
@@ -251,3 +254,49 @@ def test_spawn_fcgi_serves_the_install_flow(tmp_path, cleanup):
     assert all(secret not in responder.stderr() + nginx.access_log_text() for secret in secrets)
     assert json_log_lines(responder.stderr())[-1]["route"] == "callback"
     assert responder.stop() == 0
+
+
+def test_a_restart_behind_the_supervisors_socket_loses_no_request(tmp_path):
+    """What the units rely on for restarts and key rotation: the socket belongs to the supervisor,
+    so while the service restarts a request waits in its queue and is answered by the next process.
+    Played here with the socket held by the test and passed as fd 0."""
+    hook = Hook(tmp_path / "hook")
+    config = write_config(tmp_path / "hubspot-install.env", settings(tmp_path, hook))
+    path = tmp_path / "held.sock"
+    held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    held.bind(str(path))
+    held.listen(64)
+    processes = []
+
+    def start():
+        log = tmp_path / f"responder{len(processes)}.stderr"
+        with open(log, "wb") as stderr:
+            process = subprocess.Popen([str(binary()), "serve", "--threads", "2", "--config", str(config)],
+                                       stdin=held.fileno(), stdout=subprocess.DEVNULL, stderr=stderr, cwd=tmp_path)
+        processes.append(process)
+        wait_for(lambda: '"started"' in log.read_text(), what="the responder")
+        return process
+
+    def healthz():
+        return parse_cgi_output(fastcgi_request(path, [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/healthz")],
+                                                timeout=15))[0]
+
+    try:
+        first = start()
+        assert healthz() == 200
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(10) == 0
+        answered = {}
+        waiting = threading.Thread(target=lambda: answered.update(status=healthz()))
+        waiting.start()
+        time.sleep(0.5)  # nobody accepts now: the request sits in the socket's queue
+        assert not answered
+        start()
+        waiting.join(15)
+        assert answered == {"status": 200}
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(10)
+        held.close()
