@@ -7,13 +7,14 @@ no query string or Referer in Apache's logs; no `Proxy:` header reaching the pro
 import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
 import requests
 
 from apache import DEPLOY, SITES, Apache, Install, give_to_web_user
-from harness import APP_NAME, REPO, Hook, Responder, binary, settings, wait_for, write_config
+from harness import APP_NAME, REPO, Hook, Responder, binary, run_cgi, settings, wait_for, write_config
 
 MODES = ["proxy_fcgi", "fcgid", "cgi", "cgid"]
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
@@ -245,3 +246,21 @@ def test_each_site_carries_the_hardening_of_the_nginx_site(name):
     assert any(line.startswith("ErrorLogFormat ") for line in lines)
     assert any(line.startswith("CustomLog ") and line.endswith(" hubspot_install") for line in lines)
     assert 'Define HUBSPOT_INSTALL_ROUTES "oauth/authorize|oauth/callback|installed|healthz"' in lines
+
+
+def test_hubspot_install_config_names_the_file_and_config_wins(tmp_path):
+    """What hubspot-install-cgi.conf's SetEnv relies on: the variable names the --config file, for
+    a CGI program and for `check`; an explicit --config wins over it."""
+    hook = Hook(tmp_path / "hook")
+    named = write_config(tmp_path / "named.env", settings(tmp_path, hook, INSTALL_APP_NAME="Named File"))
+    given = write_config(tmp_path / "given.env", settings(tmp_path, hook, INSTALL_APP_NAME="Given File"))
+    request = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/", "HUBSPOT_INSTALL_CONFIG": str(named)}
+    done = run_cgi(request, cwd=tmp_path)
+    assert done.returncode == 0 and b"Named File" in done.stdout, done.stderr
+    env = {"PATH": os.environ["PATH"], "HUBSPOT_INSTALL_CONFIG": str(named)}
+    check = subprocess.run([str(binary()), "check"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert check.returncode == 0 and "Named File" in check.stdout, check.stderr
+    assert "HUBSPOT_INSTALL_CONFIG" not in check.stderr  # a known name, not a "typo?" warning
+    check = subprocess.run([str(binary()), "check", "--config", str(given)], env=env, capture_output=True,
+                           text=True, cwd=tmp_path)
+    assert check.returncode == 0 and "Given File" in check.stdout, check.stderr
