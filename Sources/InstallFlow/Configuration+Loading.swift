@@ -9,7 +9,7 @@ extension Configuration {
         "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
-        "INSTALL_TOKEN_DB",
+        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
