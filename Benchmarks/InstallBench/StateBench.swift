@@ -98,4 +98,5 @@ enum StateBench {
 /// A marker store that always claims: the benchmark replays one state on purpose.
 private final class AlwaysClaims: NonceStore {
     func claim(nonce: [UInt8], issuedAt: Int64, now: Int64) -> NonceClaim { .claimed }
+    func wasClaimed(nonce: [UInt8]) -> Bool { false }
 }

@@ -208,7 +208,7 @@ package final class InstallResponder: Sendable {
         switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified): state = verified
         case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
-        case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
+        case .failure(.bindingMissing): return withoutBinding(stateText, now: now)
         case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
         }
         if let error = query.error {
@@ -251,6 +251,18 @@ package final class InstallResponder: Sendable {
             response.diagnostics = error.detail
             return response
         }
+    }
+
+    /// No cookie came back, so the state cannot be verified. The cookie is cleared once an install
+    /// completes and expires with the state, so the usual reason is not another browser but Back
+    /// (and Connect again) after success, or a late return: say that, from what the state claims.
+    /// Every answer here is a refusal; the claims only pick its words.
+    private func withoutBinding(_ stateText: String, now: Int64) -> Response {
+        if let claims = signer.unverifiedClaims(stateText) {
+            if nonces.wasClaimed(nonce: claims.nonce) { return reject(.linkUsed, "state_replayed") }
+            if now - claims.issuedAt > configuration.stateTTL { return reject(.linkExpired, "state_expired") }
+        }
+        return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
     }
 
     /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.

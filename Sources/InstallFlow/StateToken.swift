@@ -81,6 +81,17 @@ package struct StateSigner: Sendable {
         return .success(VerifiedState(issuedAt: issued, nonce: Array(token[13..<Self.payloadByteCount])))
     }
 
+    /// What a well-formed state of ours claims, unverified: for choosing the words of a refusal
+    /// when the browser brought no cookie to verify it with. Never a reason to let a callback in.
+    package func unverifiedClaims(_ text: String) -> VerifiedState? {
+        guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text), token.count == Self.byteCount,
+            token[0] == Self.version, keys.contains(where: { $0.id.elementsEqual(token[1..<5]) })
+        else { return nil }
+        var issuedAt: UInt64 = 0
+        for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
+        return VerifiedState(issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<Self.payloadByteCount]))
+    }
+
     /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a
     /// fixed width, so the input is unambiguous.
     private func tagged(_ payload: some Collection<UInt8>, binding: [UInt8], key: StateKey) -> HMAC<SHA256> {

@@ -175,6 +175,16 @@ struct CallbackTests {
             flow.hook.reset()
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
         },
+        Hostile("Back and Connect again after success: cookie cleared, state used", "state_replayed") {
+            flow, state, cookie in
+            _ = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
+            flow.hook.reset()
+            return flow.get("/oauth/callback?code=def&state=\(state)")
+        },
+        Hostile("late return: cookie and state expired together", "state_expired") { flow, state, _ in
+            flow.clock.now += 601
+            return flow.get("/oauth/callback?code=abc&state=\(state)")
+        },
         Hostile("binding cookie missing", "binding_missing") { flow, state, _ in
             flow.get("/oauth/callback?code=abc&state=\(state)")
         },

@@ -83,9 +83,6 @@ def test_back_after_success_and_connecting_again_does_not_install_twice(browser,
     assert browser.url == install.url + "/"
 
 
-@pytest.mark.xfail(strict=True, reason="the binding cookie is cleared when the install completes, so the used "
-                                       "state is judged 'binding_missing' (different browser) before its "
-                                       "one-time marker is looked at; see the report for the responder change")
 def test_back_after_success_says_the_link_was_already_used(browser, install):
     start_install(browser, install)
     browser.click("Connect app")
@@ -131,9 +128,6 @@ def test_the_callback_opened_in_a_second_browser_profile_is_refused(make_browser
     install.assert_nothing_leaked(first.source(), second.source())
 
 
-@pytest.mark.xfail(strict=True, reason="the binding cookie's Max-Age equals INSTALL_STATE_TTL, so the browser drops "
-                                       "it exactly when the state expires and the person is told 'different "
-                                       "browser'; see the report for the responder change")
 def test_approving_after_the_link_expired_says_it_expired(tmp_path, browser):
     install = LocalInstall(tmp_path / "expiring", INSTALL_STATE_TTL="2")
     try:

@@ -64,13 +64,16 @@ if [ -z "${HUBSPOT_CLIENT_ID:-}" ]; then
   export HUBSPOT_OPTIONAL_SCOPES="${HUBSPOT_OPTIONAL_SCOPES-automation}"
   export HUBSPOT_AUTHORIZE_URL="http://localhost:$standin_port/oauth/authorize"
   export HUBSPOT_TOKEN_URL="http://127.0.0.1:$standin_port/oauth/v3/token"
-  python3 "$root/Tests/integration/hubspot_standin.py" --port "$standin_port" \
+  rm -f "$work/standin.ready"
+  python3 "$root/Tests/integration/hubspot_standin.py" --port "$standin_port" --ready-file "$work/standin.ready" \
     --client-id "$HUBSPOT_CLIENT_ID" --client-secret "$HUBSPOT_CLIENT_SECRET" --redirect-uri "$redirect" \
     --scopes "$HUBSPOT_SCOPES" --optional-scopes "$HUBSPOT_OPTIONAL_SCOPES" \
     --account-scopes "oauth contacts" --app-name "${INSTALL_APP_NAME:-Local test app}" \
     > "$work/standin.log" 2>&1 &
   pids+=($!)
   standin="yes"
+  for _ in $(seq 1 100); do [ -s "$work/standin.ready" ] && break; sleep 0.1; done
+  [ -s "$work/standin.ready" ] || { echo "the HubSpot stand-in did not start; see $work/standin.log"; exit 1; }
 fi
 
 # With a client secret (always, with the stand-in) the built-in exchange stores the tokens and the
