@@ -13,7 +13,9 @@ let package = Package(
         .executable(name: "hubspot-install", targets: ["hubspot-install"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SQLite for the built-in exchange's token store (README: why GRDB).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libfcgi (Debian libfcgi-dev); the only C the package sees.
@@ -24,7 +26,11 @@ let package = Package(
         ),
         .target(name: "InstallCrypto", swiftSettings: strict),
         .target(name: "InstallFlow", dependencies: ["InstallCrypto"], swiftSettings: strict),
-        .target(name: "TokenHooks", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
+        .target(
+            name: "TokenHooks",
+            dependencies: ["InstallFlow", "InstallCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
         .executableTarget(
             name: "hubspot-install",

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # System packages the tests start for real.
-packages=(pkg-config libfcgi-dev nginx apache2 libapache2-mod-fcgid spawn-fcgi chromium chromium-driver default-jre-headless curl)
+packages=(pkg-config libfcgi-dev libsqlite3-dev nginx apache2 libapache2-mod-fcgid spawn-fcgi systemd chromium chromium-driver default-jre-headless curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +30,7 @@ trap 'rm -rf "$results"' EXIT
 echo "== swift build"
 swift build 2>&1 | tail -3
 echo "== swift test"
-swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run|✘ Test run)|error:" 
+swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run with)|error:"
 swift_status=${PIPESTATUS[0]}
 
 echo "== integration tests"

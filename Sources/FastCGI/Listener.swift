@@ -185,6 +185,8 @@ package struct Listener: Sendable, CustomStringConvertible {
     /// The socket a supervisor handed us, if any: fd 0 when it is a listening socket (spawn-fcgi,
     /// mod_fcgid, systemd `StandardInput=socket`, `systemd-socket-activate --inetd`), else fd 3
     /// when `LISTEN_PID` is this process and `LISTEN_FDS` >= 1 (systemd socket activation).
+    /// One accepted connection on fd 0 (inetd's per-connection style) is an error that names the fix:
+    /// libfcgi accepts its own connections and cannot serve one it is handed.
     package static func inherited(environment: [String: String]) throws(ServerError) -> Listener? {
         if isListeningSocket(0) {
             Descriptor.setCloseOnExec(0)
@@ -192,7 +194,15 @@ package struct Listener: Sendable, CustomStringConvertible {
         }
         guard let pid = environment["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid(),
             let count = environment["LISTEN_FDS"].flatMap({ Int32($0) }), count >= 1
-        else { return nil }
+        else {
+            if isStreamSocket(0) {
+                throw ServerError(
+                    .inherited,
+                    "fd 0 is one accepted connection, not a listening socket (inetd style: systemd Accept=yes, "
+                        + "systemd-socket-activate --accept); hand over the listening socket instead (Accept=no)")
+            }
+            return nil
+        }
         // The variables are for us alone, not for the hook processes we start.
         unsetenv("LISTEN_PID")
         unsetenv("LISTEN_FDS")
@@ -205,6 +215,16 @@ package struct Listener: Sendable, CustomStringConvertible {
             StandardError.write(line: "warning: LISTEN_FDS=\(count); serving fd 3 only")
         }
         return Listener(fd: 3, description: "inherited fd 3 (LISTEN_FDS)", ownsSocket: false)
+    }
+
+    /// True for a stream socket, listening or connected.
+    static func isStreamSocket(_ fd: Int32) -> Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else { return false }
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else { return false }
+        return type == Int32(SOCK_STREAM.rawValue)
     }
 
     /// True for a listening stream socket. A connected socket on fd 0 is a CGI request's stdin

@@ -9,7 +9,7 @@ extension Configuration {
         "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
-        "INSTALL_TOKEN_DB",
+        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
@@ -83,6 +83,8 @@ private struct Reader {
         let stateDirectory = readStateDirectory()
         let hook = readHook()
         let clientSecret = hook == .hubspot ? readClientSecret() : nil
+        let webhookKey = readWebhookKey(hook: hook)
+        let tokenDatabase = readTokenDatabase(stateDirectory: stateDirectory, hook: hook)
         let timeout = readTimeout()
         let hookEnvironment = readHookEnvironment()
         let appName = readAppName()
@@ -96,6 +98,7 @@ private struct Reader {
             isHTTPS: redirect.parts.scheme == "https", scopes: scopes, optionalScopes: optionalScopes,
             authorizeURL: authorizeURL, tokenURL: tokenURL, clientSecret: clientSecret, stateKeys: keys,
             stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
+            webhookKey: webhookKey, tokenDatabase: tokenDatabase,
             hookEnvironment: hookEnvironment, appName: appName, publicDirectory: publicDirectory,
             successURL: successURL ?? "/installed", warnings: problems.filter(\.isWarning), environment: values)
     }
@@ -324,6 +327,73 @@ private struct Reader {
             }
             return Secret(secret)
         }
+    }
+
+    /// One key, base64url like the state keys and as long; a separate key, so a receiver that
+    /// learns it can forge webhook posts but never a state.
+    mutating func readWebhookKey(hook: TokenHookSetting?) -> SecretBytes? {
+        let inline = value("INSTALL_WEBHOOK_KEY")
+        let file = value("INSTALL_WEBHOOK_KEY_FILE")
+        guard case .webhook = hook else {
+            if inline != nil || file != nil {
+                let key = inline != nil ? "INSTALL_WEBHOOK_KEY" : "INSTALL_WEBHOOK_KEY_FILE"
+                warning(key, "is used only with webhook:")
+            }
+            return nil
+        }
+        let source: String
+        let text: String
+        switch (inline, file) {
+        case (nil, nil):
+            error(
+                "INSTALL_WEBHOOK_KEY",
+                "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`")
+            return nil
+        case (.some, .some):
+            error("INSTALL_WEBHOOK_KEY", "set either INSTALL_WEBHOOK_KEY or INSTALL_WEBHOOK_KEY_FILE, not both")
+            return nil
+        case (let value?, nil):
+            (source, text) = ("INSTALL_WEBHOOK_KEY", value)
+        case (nil, let path?):
+            source = "INSTALL_WEBHOOK_KEY_FILE"
+            guard path.hasPrefix("/") else {
+                error(source, "must be an absolute path")
+                return nil
+            }
+            guard let contents = FileSystem.readText(path) else {
+                error(source, "cannot read the file")
+                return nil
+            }
+            text = contents.trimmingSpaces()
+        }
+        guard let bytes = Base64URL.decode(text) else {
+            error(source, "the key is not base64url without padding; make one with `hubspot-install keygen`")
+            return nil
+        }
+        guard bytes.count >= StateKey.minimumByteCount else {
+            error(source, "the key is \(bytes.count) bytes; at least \(StateKey.minimumByteCount) are needed")
+            return nil
+        }
+        return SecretBytes(bytes)
+    }
+
+    /// The default lives beside the one-time markers, which may be a runtime directory emptied at
+    /// reboot: fine for markers, not for tokens, so the built-in hook warns about it.
+    mutating func readTokenDatabase(stateDirectory: String, hook: TokenHookSetting?) -> String {
+        if let path = value("INSTALL_TOKEN_DB") {
+            if !path.hasPrefix("/") || path.hasSuffix("/") {
+                error("INSTALL_TOKEN_DB", "must be an absolute path to a file")
+            }
+            return path
+        }
+        let path = stateDirectory + "/tokens.sqlite3"
+        if hook == .hubspot && value("INSTALL_STATE_DIR") == nil {
+            warning(
+                "INSTALL_TOKEN_DB",
+                "not set: tokens go to \(path), which may not survive a reboot; "
+                    + "set INSTALL_TOKEN_DB or INSTALL_STATE_DIR")
+        }
+        return path
     }
 
     mutating func readTimeout() -> Double? {

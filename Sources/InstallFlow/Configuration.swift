@@ -20,6 +20,10 @@ package struct Configuration: Sendable {
     package var stateDirectory: String
     package var tokenHook: TokenHookSetting
     package var hookTimeout: Double
+    /// `INSTALL_WEBHOOK_KEY(_FILE)`: signs what a `webhook:` hook posts; set only with `webhook:`.
+    package var webhookKey: SecretBytes?
+    /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook.
+    package var tokenDatabase: String
     /// Names of the responder's environment variables an exec hook may see.
     package var hookEnvironment: [String]
     package var appName: String
@@ -49,6 +53,17 @@ package struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebug
     package var description: String { "<redacted>" }
     package var debugDescription: String { "<redacted>" }
     package var customMirror: Mirror { Mirror(self, children: ["value": "<redacted>"], displayStyle: .struct) }
+}
+
+/// Secret bytes read from the configuration (a signing key): they never print.
+package struct SecretBytes: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    package let bytes: [UInt8]
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package var description: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
+    package var customMirror: Mirror { Mirror(self, children: ["bytes": "<redacted>"], displayStyle: .struct) }
 }
 
 /// One thing wrong (or doubtful) in the configuration, naming the key, never a secret value.

@@ -71,13 +71,14 @@ package final class InstallResponder: Sendable {
     static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
 
     package func respond(to request: Request) -> Response {
-        var response = route(request)
-        response.requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        let requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        var response = route(request, requestID: requestID)
+        response.requestID = requestID
         if request.method == "HEAD" { response.omitsBody = true }
         return response
     }
 
-    private func route(_ request: Request) -> Response {
+    private func route(_ request: Request, requestID: String) -> Response {
         let isGet = request.method == "GET"
         let isRead = isGet || request.method == "HEAD"
         switch request.path {
@@ -87,7 +88,7 @@ package final class InstallResponder: Sendable {
             return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
         case configuration.callbackPath:
             if request.method == "HEAD" { return headOfCallback() }
-            return isGet ? callback(request) : notAllowed("callback", allow: "GET, HEAD")
+            return isGet ? callback(request, requestID: requestID) : notAllowed("callback", allow: "GET, HEAD")
         case "/installed":
             return isRead ? installed(request) : notAllowed("installed", allow: "GET, HEAD")
         case "/healthz":
@@ -183,7 +184,7 @@ package final class InstallResponder: Sendable {
     }
 
     /// Verifies the round trip, then hands the code to the hook, exactly once per state.
-    private func callback(_ request: Request) -> Response {
+    private func callback(_ request: Request, requestID: String) -> Response {
         let query: CallbackQuery
         switch CallbackQuery.parse(request.query) {
         case .success(let parsed): query = parsed
@@ -204,10 +205,10 @@ package final class InstallResponder: Sendable {
         }
         let now = environment.now()
         let state: VerifiedState
-        switch signer.verify(Substring(stateText), binding: binding, now: now) {
+        switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified): state = verified
         case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
-        case .failure(.bindingMissing): return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
+        case .failure(.bindingMissing): return withoutBinding(stateText, now: now)
         case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
         }
         if let error = query.error {
@@ -222,7 +223,6 @@ package final class InstallResponder: Sendable {
         case .alreadyUsed: return reject(.linkUsed, "state_replayed")
         case .unavailable: return reject(.serviceUnavailable, "state_store_unavailable")
         }
-        let requestID = requestIDPrefix + "-grant-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
         let grant = AuthorizationGrant(
             code: AuthorizationCode(code), redirectURI: configuration.redirectURI, clientID: configuration.clientID,
             scopes: configuration.scopes, optionalScopes: configuration.optionalScopes, issuedAt: state.issuedAt,
@@ -251,6 +251,18 @@ package final class InstallResponder: Sendable {
             response.diagnostics = error.detail
             return response
         }
+    }
+
+    /// No cookie came back, so the state cannot be verified. The cookie is cleared once an install
+    /// completes and expires with the state, so the usual reason is not another browser but Back
+    /// (and Connect again) after success, or a late return: say that, from what the state claims.
+    /// Every answer here is a refusal; the claims only pick its words.
+    private func withoutBinding(_ stateText: String, now: Int64) -> Response {
+        if let claims = signer.unverifiedClaims(stateText) {
+            if nonces.wasClaimed(nonce: claims.nonce) { return reject(.linkUsed, "state_replayed") }
+            if now - claims.issuedAt > configuration.stateTTL { return reject(.linkExpired, "state_expired") }
+        }
+        return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
     }
 
     /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.

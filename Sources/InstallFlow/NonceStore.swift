@@ -7,6 +7,10 @@ package protocol NonceStore: Sendable {
     /// Claims the nonce of a verified state. Exactly one of any number of concurrent claims of the
     /// same nonce, across threads and processes, gets `.claimed`.
     func claim(nonce: [UInt8], issuedAt: Int64, now: Int64) -> NonceClaim
+
+    /// Whether the nonce was claimed already; claims nothing. Only used to choose the words of a
+    /// refusal, never to let a callback through.
+    func wasClaimed(nonce: [UInt8]) -> Bool
 }
 
 package enum NonceClaim: Sendable, Equatable {
@@ -32,9 +36,7 @@ package final class DirectoryNonceStore: NonceStore {
 
     package func claim(nonce: [UInt8], issuedAt: Int64, now: Int64) -> NonceClaim {
         pruneIfDue(now: now)
-        // The file name is a hash of the nonce: the directory listing says nothing of any state.
-        let path = directory + "/" + SHA256.hash(data: nonce).description.prefix(40)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(markerPath(nonce), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 { return errno == EEXIST ? .alreadyUsed : .unavailable }
         var times = [
             timespec(tv_sec: Int(issuedAt), tv_nsec: 0), timespec(tv_sec: Int(issuedAt), tv_nsec: 0),
@@ -42,6 +44,15 @@ package final class DirectoryNonceStore: NonceStore {
         futimens(fd, &times)
         close(fd)
         return .claimed
+    }
+
+    package func wasClaimed(nonce: [UInt8]) -> Bool {
+        access(markerPath(nonce), F_OK) == 0
+    }
+
+    /// The file name is a hash of the nonce: the directory listing says nothing of any state.
+    private func markerPath(_ nonce: [UInt8]) -> String {
+        directory + "/" + SHA256.hash(data: nonce).description.prefix(40)
     }
 
     private func pruneIfDue(now: Int64) {
@@ -73,5 +84,9 @@ package final class MemoryNonceStore: NonceStore {
 
     package func claim(nonce: [UInt8], issuedAt: Int64, now: Int64) -> NonceClaim {
         used.withLock { $0.insert(nonce).inserted } ? .claimed : .alreadyUsed
+    }
+
+    package func wasClaimed(nonce: [UInt8]) -> Bool {
+        used.withLock { $0.contains(nonce) }
     }
 }

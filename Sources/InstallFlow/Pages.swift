@@ -31,7 +31,7 @@ package struct Pages: Sendable {
         var ungranted = ""
         if !receipt.ungrantedOptionalScopes.isEmpty {
             ungranted = "<h2>Not available in this account</h2>\n<p>The account did not grant these optional permissions, so the app works without them:</p>\n"
-                + Self.scopeList(receipt.ungrantedOptionalScopes, optional: false)
+                + Self.scopeList(receipt.ungrantedOptionalScopes, optional: true)
         }
         return Array(
             installedTemplate.render([
@@ -82,7 +82,11 @@ package struct Pages: Sendable {
             case .landing:
                 values["install_url"] = .text("/oauth/authorize")
                 values["required_scopes"] = .markup(scopeList(configuration.scopes, optional: false))
-                values["optional_scopes"] = .markup(scopeList(configuration.optionalScopes, optional: true))
+                if !configuration.optionalScopes.isEmpty {
+                    values["optional_scopes"] = .markup(
+                        "<h3>Also, if your HubSpot account includes them:</h3>\n"
+                            + scopeList(configuration.optionalScopes, optional: true))
+                }
             case .installed:
                 break
             default:
@@ -96,20 +100,22 @@ package struct Pages: Sendable {
         return Pages(bodies: bodies, installedTemplate: templates["installed.html"], appName: configuration.appName)
     }
 
-    /// A `<ul>` with one item per scope, every value escaped; optional scopes carry their tier
-    /// note and come with their own heading, and render as nothing when there are none.
+    /// A `<ul>` with one item per scope, every value escaped, each with its tier note: "Requires:"
+    /// for a required scope (none when every account has it), "Available with:" for an optional
+    /// one; nothing when there are none.
     static func scopeList(_ scopes: [String], optional: Bool) -> String {
         if scopes.isEmpty { return "" }
-        var html = optional ? "<h2>If your HubSpot account has them, it will also be able to</h2>\n" : ""
-        html += "<ul class=\"scopes\">\n"
+        var html = "<ul class=\"scopes\">\n"
         for scope in scopes {
             let entry = ScopeCatalogue.entry(for: scope)
             html += "<li class=\"scope\"><span class=\"scope-words\">"
             html += HTML.escape(entry?.description ?? "Access named \u{201C}\(scope)\u{201D}")
             html += "</span> <code class=\"scope-name\">" + HTML.escape(scope) + "</code>"
+            let tier = entry?.tier ?? "Depends on your HubSpot subscription"
             if optional {
-                html += "<span class=\"scope-tier\">Only if your account has it: "
-                html += HTML.escape(entry?.tier ?? "depends on your HubSpot subscription") + "</span>"
+                html += "<span class=\"scope-tier\">Available with: " + HTML.escape(tier) + "</span>"
+            } else if tier != ScopeCatalogue.everyAccount {
+                html += "<span class=\"scope-tier\">Requires: " + HTML.escape(tier) + "</span>"
             }
             html += "</li>\n"
         }

@@ -8,8 +8,11 @@ package enum ScopeCatalogue {
         package var tier: String
     }
 
+    /// The tier of scopes every account can grant; the landing page leaves that note out.
+    package static let everyAccount = "All accounts"
+
     package static let entries: [String: Entry] = [
-        "oauth": Entry(description: "Basic OAuth access to your account (always required)", tier: "All accounts"),
+        "oauth": Entry(description: "Basic information about your HubSpot account (always included)", tier: everyAccount),
         "automation": Entry(description: "Workflows", tier: "Marketing Hub Professional or Enterprise"),
         "business-intelligence": Entry(description: "Analytics", tier: "Any Marketing or CRM account"),
         "contacts": Entry(

@@ -54,14 +54,14 @@ package struct StateSigner: Sendable {
         token.append(contentsOf: key.id)
         withUnsafeBytes(of: UInt64(bitPattern: issuedAt).bigEndian) { token.append(contentsOf: $0) }
         token.append(contentsOf: nonce)
-        token.append(contentsOf: tagged(token, binding: binding, key: key).finalize())
+        tagged(token, binding: binding, key: key).finalize().withUnsafeBytes { token.append(contentsOf: $0) }
         return Base64URL.encode(token)
     }
 
     /// Checks, in this order and before anything else of the callback is looked at: length and
     /// canonical encoding, version, key id, the binding cookie, the tag (constant time), age, and
     /// a clock not too far in the future.
-    package func verify(_ text: Substring, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
+    package func verify(_ text: String, binding: [UInt8]?, now: Int64) -> Result<VerifiedState, StateRejection> {
         guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text),
             token.count == Self.byteCount
         else { return .failure(.malformed) }
@@ -79,6 +79,17 @@ package struct StateSigner: Sendable {
         if issued > now + Self.futureAllowance { return .failure(.fromTheFuture) }
         if now - issued > ttl { return .failure(.expired) }
         return .success(VerifiedState(issuedAt: issued, nonce: Array(token[13..<Self.payloadByteCount])))
+    }
+
+    /// What a well-formed state of ours claims, unverified: for choosing the words of a refusal
+    /// when the browser brought no cookie to verify it with. Never a reason to let a callback in.
+    package func unverifiedClaims(_ text: String) -> VerifiedState? {
+        guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text), token.count == Self.byteCount,
+            token[0] == Self.version, keys.contains(where: { $0.id.elementsEqual(token[1..<5]) })
+        else { return nil }
+        var issuedAt: UInt64 = 0
+        for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
+        return VerifiedState(issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<Self.payloadByteCount]))
     }
 
     /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a

@@ -53,6 +53,8 @@ package struct ExecHook: TokenHook {
         switch run.termination {
         case .timedOut: throw failure(.timedOut, "no answer within \(timeoutText)s, killed")
         case .killed(let signal): throw failure(.failed, "killed by signal \(signal)")
+        case .exited(Self.temporaryFailure):
+            throw failure(.providerUnavailable, "exit status \(Self.temporaryFailure) (try again later)")
         case .exited(let status) where status != 0: throw failure(.failed, "exit status \(status)")
         case .exited: break
         }
@@ -65,6 +67,10 @@ package struct ExecHook: TokenHook {
         }
         return HookOutcome(redirect: answer.redirect, account: answer.account, diagnostics: stderr)
     }
+
+    /// sysexits' EX_TEMPFAIL: the hook says HubSpot (or whatever it talks to) did not answer, and
+    /// the person is told to try again rather than that the install failed.
+    static let temporaryFailure: Int32 = 75
 
     /// "10", not "10.0", for the usual whole seconds.
     private var timeoutText: String { Int64(exactly: timeout).map(String.init) ?? String(timeout) }

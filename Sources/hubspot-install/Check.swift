@@ -1,6 +1,7 @@
 import ArgumentParser
 import FastCGI
 import InstallFlow
+import TokenHooks
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +15,10 @@ struct Check: ParsableCommand {
     func run() throws {
         let configuration = try Startup.configuration(
             environment: Parameters.processEnvironment(), file: config, printWarnings: true)
-        do {
-            _ = try Startup.hook(configuration)
+        do throws(ConfigurationError) {
+            // Only looks: building the hook would create the token database.
+            let problems = HookFactory.problems(configuration: configuration)
+            if !problems.isEmpty { throw ConfigurationError(problems: problems) }
             _ = try Pages.load(configuration: configuration)
         } catch {
             Startup.report(error)

@@ -6,12 +6,17 @@ import TokenHooks
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.
 enum Startup {
+    /// Names the `--config` file where no option can be given: a CGI program started by mod_cgi
+    /// gets no arguments of its own (Apache's `SetEnv` sets this instead).
+    static let configFileVariable = "HUBSPOT_INSTALL_CONFIG"
+
     /// The configuration, its warnings printed; on any problem every one is printed and the
-    /// command exits 1.
+    /// command exits 1. `--config` wins over `HUBSPOT_INSTALL_CONFIG`.
     static func configuration(environment: [String: String], file: String?, printWarnings: Bool) throws -> Configuration
     {
+        let named = environment[configFileVariable].flatMap { $0.isEmpty ? nil : $0 }
         do {
-            let configuration = try Configuration.load(environment: environment, configFile: file)
+            let configuration = try Configuration.load(environment: environment, configFile: file ?? named)
             if printWarnings {
                 for warning in configuration.warnings { StandardError.write(line: warning.description) }
             }
@@ -32,23 +37,7 @@ enum Startup {
     }
 
     static func hook(_ configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
-        switch configuration.tokenHook {
-        case .exec(let path):
-            return ExecHook(
-                path: path, timeout: configuration.hookTimeout,
-                passedEnvironmentNames: configuration.hookEnvironment, environment: configuration.environment)
-        case .webhook:
-            throw notYetAvailable("webhook:")
-        case .hubspot:
-            throw notYetAvailable("hubspot")
-        }
-    }
-
-    private static func notYetAvailable(_ kind: String) -> ConfigurationError {
-        ConfigurationError(problems: [
-            ConfigurationProblem(
-                key: "INSTALL_TOKEN_HOOK", message: "\(kind) is not available in this build yet; use exec:/path")
-        ])
+        try HookFactory.make(configuration: configuration)
     }
 
     /// Every problem on its own line (warnings print their own prefix).

@@ -21,6 +21,8 @@ struct CallbackTests {
         #expect(grant.scopes == ["oauth", "contacts"])
         #expect(grant.optionalScopes == ["automation"])
         #expect(grant.issuedAt == Fixture.start)
+        // The hook's request id is the log line's, so the two can be matched.
+        #expect(grant.requestID == response.requestID)
     }
 
     @Test func hookJSONIsExactlyTheDesignedObject() throws {
@@ -172,6 +174,16 @@ struct CallbackTests {
             _ = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
             flow.hook.reset()
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
+        },
+        Hostile("Back and Connect again after success: cookie cleared, state used", "state_replayed") {
+            flow, state, cookie in
+            _ = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
+            flow.hook.reset()
+            return flow.get("/oauth/callback?code=def&state=\(state)")
+        },
+        Hostile("late return: cookie and state expired together", "state_expired") { flow, state, _ in
+            flow.clock.now += 601
+            return flow.get("/oauth/callback?code=abc&state=\(state)")
         },
         Hostile("binding cookie missing", "binding_missing") { flow, state, _ in
             flow.get("/oauth/callback?code=abc&state=\(state)")

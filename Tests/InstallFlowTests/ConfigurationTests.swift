@@ -79,6 +79,14 @@ struct ConfigurationTests {
         Rule(name: "success URL protocol-relative", changes: ["INSTALL_SUCCESS_URL": "//evil.example/x"], key: "INSTALL_SUCCESS_URL", words: "https"),
         Rule(name: "success URL javascript", changes: ["INSTALL_SUCCESS_URL": "javascript:alert(1)"], key: "INSTALL_SUCCESS_URL", words: "https"),
         Rule(name: "app name multi-line", changes: ["INSTALL_APP_NAME": "Acme\nSync"], key: "INSTALL_APP_NAME", words: "one line"),
+        Rule(name: "webhook without key", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"], key: "INSTALL_WEBHOOK_KEY", words: "required"),
+        Rule(name: "webhook key twice", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB, "INSTALL_WEBHOOK_KEY_FILE": "/etc/hostname"], key: "INSTALL_WEBHOOK_KEY", words: "not both"),
+        Rule(name: "webhook key short", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_WEBHOOK_KEY", words: "at least 32"),
+        Rule(name: "webhook key padded", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB + "="], key: "INSTALL_WEBHOOK_KEY", words: "base64url"),
+        Rule(name: "webhook key file unreadable", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY_FILE": "/nonexistent/key"], key: "INSTALL_WEBHOOK_KEY_FILE", words: "cannot read"),
+        Rule(name: "webhook key file relative", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY_FILE": "key"], key: "INSTALL_WEBHOOK_KEY_FILE", words: "absolute"),
+        Rule(name: "token db relative", changes: ["INSTALL_TOKEN_DB": "tokens.sqlite3"], key: "INSTALL_TOKEN_DB", words: "absolute"),
+        Rule(name: "token db a directory", changes: ["INSTALL_TOKEN_DB": "/var/lib/hubspot-install/"], key: "INSTALL_TOKEN_DB", words: "file"),
     ]
 
     @Test(arguments: rules)
@@ -89,6 +97,32 @@ struct ConfigurationTests {
             guard let error = error as? ConfigurationError else { return false }
             return error.problems.contains { !$0.isWarning && $0.key == rule.key && $0.message.contains(rule.words) }
         }
+    }
+
+    @Test func webhookKeyAndTokenDatabaseAreRead() throws {
+        let webhook = try Fixture.configuration([
+            "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB,
+            "INSTALL_STATE_DIR": "/var/lib/hubspot-install",
+        ])
+        #expect(webhook.tokenHook == .webhook(url: "https://hooks.example.com/x"))
+        #expect(webhook.webhookKey?.bytes == [UInt8](repeating: 0xB2, count: 32))
+        #expect(webhook.tokenDatabase == "/var/lib/hubspot-install/tokens.sqlite3")
+        #expect(!String(describing: webhook.webhookKey as Any).contains(Fixture.keyB))
+        #expect("\(webhook.webhookKey!)" == "<redacted>")
+
+        let hubspot = try Fixture.configuration([
+            "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s", "INSTALL_TOKEN_DB": "/srv/tokens.db",
+            "INSTALL_WEBHOOK_KEY": Fixture.keyB,
+        ])
+        #expect(hubspot.tokenDatabase == "/srv/tokens.db")
+        #expect(hubspot.webhookKey == nil)
+        #expect(hubspot.warnings.contains { $0.key == "INSTALL_WEBHOOK_KEY" && $0.message.contains("only with webhook") })
+    }
+
+    @Test func tokensInAVolatileDefaultPlaceAreWarnedAbout() throws {
+        let configuration = try Fixture.configuration(["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s"])
+        #expect(configuration.tokenDatabase == configuration.stateDirectory + "/tokens.sqlite3")
+        #expect(configuration.warnings.contains { $0.key == "INSTALL_TOKEN_DB" && $0.message.contains("reboot") })
     }
 
     @Test func everyProblemIsReportedAtOnce() {

@@ -29,7 +29,10 @@ struct RoutesTests {
         #expect(page.contains("<h1>Install Acme Sync</h1>"))
         #expect(page.contains("Contacts, companies, deals and their properties, engagements and owners"))
         #expect(page.contains("Workflows"))
-        #expect(page.contains("Only if your account has it: Marketing Hub Professional or Enterprise"))
+        #expect(page.contains("Available with: Marketing Hub Professional or Enterprise"))
+        #expect(page.contains("Requires: Any Marketing or CRM account"))
+        #expect(page.contains("Basic information about your HubSpot account"))
+        #expect(!page.contains("Requires: All accounts"))
         #expect(page.contains("href=\"/oauth/authorize\""))
         #expect(!page.contains("<script"))
         #expect(!page.contains("{{"))
@@ -37,7 +40,7 @@ struct RoutesTests {
 
     @Test func landingWithoutOptionalScopesHasNoOptionalSection() throws {
         let flow = try Flow(["HUBSPOT_OPTIONAL_SCOPES": nil])
-        #expect(!flow.body(flow.get("/")).contains("If your HubSpot account has them"))
+        #expect(!flow.body(flow.get("/")).contains("if your HubSpot account includes them"))
     }
 
     @Test func appNameIsEscapedEverywhere() throws {

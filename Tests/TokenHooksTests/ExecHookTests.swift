@@ -154,6 +154,13 @@ struct ExecHookTests {
         }
     }
 
+    @Test func exit75MeansTryAgainLater() throws {
+        let scripts = try HookScripts()
+        #expect(throws: HookFailure(.providerUnavailable, detail: "exit status 75 (try again later)")) {
+            try ExecHook.testing(try scripts.script("exit 75")).exchange(.sample())
+        }
+    }
+
     @Test func deathBySignalIsAFailureNamingTheSignal() throws {
         let scripts = try HookScripts()
         // The worker thread blocks SIGTERM, as the responder's do; the child must not inherit that.

@@ -303,7 +303,7 @@ def render_site(text: str, port: int, root: Path, socket_path: Path, access_log:
     text = _replace(text, r"^\s*listen \[::\]:443 ssl http2;\n", "", 1, "IPv6 listen line")
     text = _replace(text, r"^\s*ssl_certificate(_key)? .*;\n", "", 2, "ssl_certificate lines")
     text = _replace(text, r"^(\s*)root /opt/hubspot-install/public;$", rf"\1root {root};", 1, "root line")
-    text = _replace(text, r"unix:/run/hubspot-install/hubspot-install\.sock;", f"unix:{socket_path};", 5,
+    text = _replace(text, r"unix:/run/hubspot-install/hubspot-install\.sock;", f"unix:{socket_path};", 6,
                     "fastcgi_pass sockets")
     text = _replace(text, r"/var/log/nginx/hubspot-install\.access\.log", str(access_log), 1, "access log path")
     return text
@@ -439,3 +439,87 @@ def fastcgi_request(address, params: list, stdin: bytes = b"", timeout=10.0) -> 
             stdout += content
         offset += 8 + length + padding
     return stdout
+
+
+# ---- Deployment tests (deploy/apache, deploy/systemd, spawn-fcgi, key rotation) ------------------
+# The browser's side of the flow against any front server, a state's fields, and unit files.
+
+def front_get(base_url, path, cookie=None, method="GET", headers=None):
+    import requests
+    sent = dict(headers or {})
+    if cookie:
+        sent["Cookie"] = cookie
+    return requests.request(method, base_url + path, headers=sent, allow_redirects=False, timeout=30)
+
+
+def front_authorize(base_url, cookie=None):
+    """GET /oauth/authorize: (response, state, 'name=value' of the binding cookie)."""
+    response = front_get(base_url, "/oauth/authorize", cookie=cookie)
+    assert response.status_code == 302, response.text
+    state = re.search(r"[?&]state=([^&]*)$", response.headers["Location"]).group(1)
+    return response, state, response.headers["Set-Cookie"].split(";", 1)[0]
+
+
+def front_callback(base_url, state, cookie, code=None):
+    """The browser back from HubSpot: (response, code)."""
+    code = code or "na1-" + os.urandom(12).hex() + "-" + os.urandom(8).hex()
+    return front_get(base_url, f"/oauth/callback?code={code}&state={state}", cookie=cookie), code
+
+
+def json_log_lines(text: str) -> list:
+    """The responder's JSON lines in a stderr that may hold other lines too (a supervisor's)."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def check_install_flow(base_url, hook: Hook, log_text) -> set:
+    """What every deployment must show: the landing page, authorize, a good callback running the
+    hook once, the same link again and a tampered state refused without running it. `log_text()`
+    is the responder's stderr. Returns the secrets handled (code, states, cookie) so the caller can
+    look for them in its logs."""
+    landing = front_get(base_url, "/")
+    assert landing.status_code == 200 and 'href="/oauth/authorize"' in landing.text, landing.text
+    _, state, cookie = front_authorize(base_url)
+    response, code = front_callback(base_url, state, cookie)
+    assert response.status_code == 303, response.text
+    assert len(hook.runs()) == 1 and json.loads(hook.runs()[0]["stdin"])["code"] == code
+    assert front_callback(base_url, state, cookie, code=code)[0].status_code == 400
+    _, fresh, cookie = front_authorize(base_url, cookie=cookie)
+    tampered = fresh[:30] + ("A" if fresh[30] != "A" else "B") + fresh[31:]
+    assert front_callback(base_url, tampered, cookie)[0].status_code == 400
+    assert len(hook.runs()) == 1
+
+    def reasons():
+        found = [line["reason"] for line in json_log_lines(log_text()) if line.get("route") == "callback"]
+        return found if len(found) >= 3 else None
+    assert wait_for(reasons, timeout=5, what="callback log lines") == ["ok", "state_replayed", "state_bad_tag"]
+    return {code, state, fresh, tampered, cookie.split("=", 1)[1]}
+
+
+def state_key_id(key: str) -> bytes:
+    """The 4-byte id a state carries for the key that signed it (StateKey.swift)."""
+    import base64
+    import hashlib
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    return hashlib.sha256(b"hubspot-install state key id\0" + raw).digest()[:4]
+
+
+def state_fields(state: str) -> dict:
+    """version, key id and issued-at of a state (StateToken.swift: 1 | 4 | 8 | 32 | 32 bytes)."""
+    import base64
+    raw = base64.urlsafe_b64decode(state + "=" * (-len(state) % 4))
+    return {"version": raw[0], "key_id": raw[1:5], "issued_at": int.from_bytes(raw[5:13], "big")}
+
+
+def unit_file(path: Path) -> dict:
+    """A systemd unit file as {section: [(key, value), ...]}, repeated keys kept in order."""
+    sections, current = {}, None
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+            continue
+        key, _, value = line.partition("=")
+        current.append((key.strip(), value.strip()))
+    return sections

@@ -67,6 +67,15 @@ def test_query_words_passed_as_arguments_are_not_commands(cgi):
         assert status == 200 and APP_NAME.encode() in body, word
 
 
+def test_a_wrappers_own_arguments_survive_a_search_query(cgi):
+    # Only trailing arguments equal to the query's words are dropped: `serve --threads 4` run by a
+    # wrapper keeps its `4` on a request for `/?x`.
+    status, _, body, _ = cgi("GET", "/?x", args=("serve", "--threads", "4"))
+    assert status == 200 and APP_NAME.encode() in body
+    status, _, body, _ = cgi("GET", "/?4", args=("serve", "--threads", "4", "4"))
+    assert status == 200 and APP_NAME.encode() in body
+
+
 def test_full_install_as_cgi(cgi):
     status, headers, _, _ = cgi("GET", "/oauth/authorize", HTTP_HOST="localhost:8080")
     assert status == 302

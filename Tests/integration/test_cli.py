@@ -52,7 +52,7 @@ def test_serve_explains_what_it_cannot_do(tmp_path):
     assert missing_dir.returncode != 0 and "does its directory exist?" in missing_dir.stderr
     webhook = run("serve", "--listen", "9000", "--config", config, cwd=tmp_path,
                   env={"PATH": "/usr/bin:/bin", "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"})
-    assert webhook.returncode == 1 and "INSTALL_TOKEN_HOOK" in webhook.stderr
+    assert webhook.returncode == 1 and "INSTALL_WEBHOOK_KEY: is required" in webhook.stderr
 
 
 def test_help_on_every_command():

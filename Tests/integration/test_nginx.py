@@ -69,8 +69,11 @@ def test_nginx_serves_assets_and_refuses_everything_else(stack):
         assert response.status_code == 404, path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert stack.get("/healthz").text == "ok\n"
-    # Only the five routes reached the responder.
-    assert [line["route"] for line in stack.responder.access_lines(at_least=1)] == ["healthz"]
+    # Everything but the routes and the assets is answered by the responder's 404 page, through
+    # nginx's error_page: nothing else of public/ is served.
+    lines = stack.responder.access_lines(at_least=8)
+    assert [(line["route"], line["reason"]) for line in lines] == [("other", "not_found")] * 7 + [("healthz", "ok")]
+    assert "Page not found" in stack.get("/no-such-page").text
 
 
 def test_authorize_redirects_to_hubspot_with_a_bound_state(stack):

@@ -1,0 +1,45 @@
+package import InstallFlow
+
+/// Builds the hook that `INSTALL_TOKEN_HOOK` names, for `serve` (and `check`).
+package enum HookFactory {
+    /// The configured hook, ready to call. The `hubspot` hook opens (creating if needed) its
+    /// token store here, so a responder that cannot store tokens refuses to start.
+    package static func make(configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
+        switch configuration.tokenHook {
+        case .exec(let path):
+            return ExecHook(
+                path: path, timeout: configuration.hookTimeout,
+                passedEnvironmentNames: configuration.hookEnvironment, environment: configuration.environment)
+        case .webhook(let url):
+            guard let key = configuration.webhookKey else {
+                throw problem("INSTALL_WEBHOOK_KEY", "is required with webhook:")
+            }
+            return WebhookHook(url: url, key: key, timeout: configuration.hookTimeout)
+        case .hubspot:
+            guard let secret = configuration.clientSecret else {
+                throw problem("HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot")
+            }
+            let store: TokenStore
+            do {
+                store = try TokenStore(path: configuration.tokenDatabase)
+            } catch {
+                throw problem("INSTALL_TOKEN_DB", error.detail)
+            }
+            return HubSpotExchangeHook(
+                tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout, store: store
+            )
+        }
+    }
+
+    /// What `make` would object to, found without creating anything (for `check`, which changes
+    /// nothing).
+    package static func problems(configuration: Configuration) -> [ConfigurationProblem] {
+        guard configuration.tokenHook == .hubspot else { return [] }
+        guard let problem = TokenStore.problem(at: configuration.tokenDatabase) else { return [] }
+        return [ConfigurationProblem(key: "INSTALL_TOKEN_DB", message: problem)]
+    }
+
+    private static func problem(_ key: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(problems: [ConfigurationProblem(key: key, message: message)])
+    }
+}

@@ -1,0 +1,143 @@
+internal import Foundation
+package import InstallFlow
+
+/// The built-in `hubspot` hook (DESIGN.md §6): exchanges the code at HubSpot's token endpoint
+/// (HUBSPOT.md §4) and stores the token set in the `TokenStore`, keyed by `hub_id`.
+///
+/// The token answer normally names `hub_id` and the granted `scopes`; when it does not (answers
+/// from before August 2025), the token's metadata is asked, and then it must answer. It is also
+/// asked, briefly and best-effort, for the account's domain, which the success page shows.
+/// Metadata comes from `POST /oauth/2026-03/token/introspect`, which keeps the token in the body;
+/// only if that endpoint does not exist is `GET /oauth/v1/access-tokens/<token>` used.
+///
+/// The code is single-use, so the token request is never retried: a retry after a lost answer
+/// would only earn `BAD_AUTH_CODE`. One deadline (`INSTALL_TOKEN_HOOK_TIMEOUT`) covers every
+/// request of an exchange.
+package struct HubSpotExchangeHook: TokenHook {
+    package let tokenURL: String
+    package let timeout: Double
+    private let clientSecret: Secret
+    private let store: TokenStore
+    private let client: HTTPClient
+    private let now: @Sendable () -> Int64
+
+    /// The most a best-effort metadata request (for the domain only) may add to an install.
+    static let metadataGrace: Double = 3
+
+    package init(
+        tokenURL: String, clientSecret: Secret, timeout: Double, store: TokenStore,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.tokenURL = tokenURL
+        self.clientSecret = clientSecret
+        self.timeout = timeout
+        self.store = store
+        self.client = HTTPClient()
+        self.now = now
+    }
+
+    package func exchange(_ grant: AuthorizationGrant) throws(HookFailure) -> HookOutcome {
+        let deadline = Deadline(secondsFromNow: timeout)
+        let body = FormBody.encode([
+            ("grant_type", "authorization_code"), ("client_id", grant.clientID),
+            ("client_secret", clientSecret.value), ("redirect_uri", grant.redirectURI), ("code", grant.code.value),
+        ])
+        let tokens = try TokenEndpointAnswer.tokens(
+            from: post(tokenURL, body: body, deadline: deadline, what: "token endpoint"))
+
+        var hubID = tokens.hubID
+        var scopes = tokens.scopes
+        var domain: String?
+        let mustAsk = hubID == nil || scopes == nil
+        let metadataDeadline =
+            mustAsk ? deadline : Deadline(secondsFromNow: min(deadline.remainingSeconds, Self.metadataGrace))
+        do {
+            let metadata = try metadata(of: tokens.accessToken, clientID: grant.clientID, deadline: metadataDeadline)
+            if hubID == nil { hubID = metadata.hubID }
+            if scopes == nil { scopes = metadata.scopes }
+            domain = metadata.hubDomain
+        } catch  where mustAsk {
+            throw HookFailure(error.kind, detail: error.detail + " (needed for the hub_id and scopes)")
+        } catch {
+            // Only the domain was wanted; the page names the hub id instead.
+        }
+        guard let hubID, let scopes else {
+            throw HookFailure(.providerUnavailable, detail: "HubSpot named no hub_id or no scopes for the new token")
+        }
+
+        let installedAt = now()
+        let install = StoredInstall(
+            hubID: hubID, hubDomain: domain, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
+            expiresAt: tokens.expiresIn.map { installedAt + $0 }, scopes: scopes, tokenType: tokens.tokenType,
+            installedAt: installedAt, updatedAt: installedAt)
+        do {
+            try store.save(install)
+        } catch {
+            throw HookFailure(.failed, detail: "token store: \(error.detail)")
+        }
+        let granted = Set(scopes)
+        return HookOutcome(
+            account: install.accountName, ungrantedOptionalScopes: grant.optionalScopes.filter { !granted.contains($0) }
+        )
+    }
+
+    private func metadata(of token: Secret, clientID: String, deadline: Deadline) throws(HookFailure) -> TokenMetadata {
+        guard let origin = Self.origin(of: tokenURL) else {
+            throw HookFailure(.failed, detail: "HUBSPOT_TOKEN_URL has no origin to find the metadata endpoint at")
+        }
+        let body = FormBody.encode([
+            ("client_id", clientID), ("client_secret", clientSecret.value), ("token", token.value),
+            ("token_type_hint", "access_token"),
+        ])
+        let introspected = try post(
+            origin + "/oauth/2026-03/token/introspect", body: body, deadline: deadline, what: "metadata")
+        guard introspected.status == 404 || introspected.status == 405 else {
+            return try TokenEndpointAnswer.metadata(from: introspected)
+        }
+        let legacy = HTTPRequest(
+            method: "GET", url: origin + "/oauth/v1/access-tokens/" + FormBody.percentEncoded(token.value),
+            headers: ["Accept": "application/json"], body: [])
+        return try TokenEndpointAnswer.metadata(from: send(legacy, deadline: deadline, what: "metadata"))
+    }
+
+    private func post(_ url: String, body: [UInt8], deadline: Deadline, what: String) throws(HookFailure)
+        -> HTTPResponse
+    {
+        let request = HTTPRequest(
+            method: "POST", url: url,
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"], body: body)
+        return try send(request, deadline: deadline, what: what)
+    }
+
+    private func send(_ request: HTTPRequest, deadline: Deadline, what: String) throws(HookFailure) -> HTTPResponse {
+        do {
+            return try client.send(request, deadline: deadline)
+        } catch {
+            switch error {
+            case .timedOut:
+                throw HookFailure(
+                    .providerUnavailable, detail: "HubSpot's \(what) did not answer within \(Self.seconds(timeout))")
+            case .connection(let words):
+                throw HookFailure(.providerUnavailable, detail: "HubSpot's \(what): \(words)")
+            case .tooLarge:
+                throw HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered more than we read")
+            case .badURL:
+                throw HookFailure(.failed, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
+            }
+        }
+    }
+
+    /// "10 s", not "10.0 s".
+    static func seconds(_ value: Double) -> String {
+        Int64(exactly: value).map { "\($0) s" } ?? "\(value) s"
+    }
+
+    /// `https://host[:port]` of a URL the configuration has checked.
+    static func origin(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard authorityEnd > rest.startIndex else { return nil }
+        return String(url[..<authorityEnd])
+    }
+}

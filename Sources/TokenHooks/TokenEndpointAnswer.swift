@@ -1,0 +1,116 @@
+internal import InstallFlow
+
+/// What HubSpot's token endpoint gave for a code (HUBSPOT.md §4), the tokens kept in redacted
+/// wrappers from the moment they are parsed.
+struct IssuedTokens: Sendable {
+    var accessToken: Secret
+    var refreshToken: Secret
+    var expiresIn: Int64?
+    var tokenType: String
+    /// Absent in answers from before August 2025: then the metadata endpoint is asked.
+    var hubID: Int64?
+    var scopes: [String]?
+}
+
+/// What HubSpot's metadata (or introspection) endpoint says about an access token.
+struct TokenMetadata: Sendable, Equatable {
+    var hubID: Int64?
+    var hubDomain: String?
+    var scopes: [String]?
+}
+
+/// Reads the answers of HubSpot's token and metadata endpoints, and turns every error form of
+/// HUBSPOT.md §4 into a `HookFailure` the user can act on.
+///
+/// A failure's detail names the HTTP status and HubSpot's status word (`BAD_CLIENT_SECRET`), never
+/// the body: error bodies are free text, and a token endpoint that echoes its input would put the
+/// code or the secret into the log.
+enum TokenEndpointAnswer {
+    /// The token set in a 200 answer, or the failure that the answer amounts to.
+    ///
+    /// A 200 without a non-empty `access_token` (or `refresh_token`) is `providerUnavailable`, like
+    /// malformed JSON: HubSpot answered, but not usefully, and the operator can do nothing about it;
+    /// the user is told to try again.
+    static func tokens(from response: HTTPResponse) throws(HookFailure) -> IssuedTokens {
+        guard response.status == 200 else { throw failure(status: response.status, body: response.body) }
+        guard let json = JSONValue.parse(response.body), case .object = json else {
+            throw HookFailure(
+                .providerUnavailable, detail: "HubSpot answered 200 with something that is not a JSON object")
+        }
+        guard let access = json["access_token"]?.string, !access.isEmpty else {
+            throw HookFailure(.providerUnavailable, detail: "HubSpot answered 200 without an access_token")
+        }
+        guard let refresh = json["refresh_token"]?.string, !refresh.isEmpty else {
+            throw HookFailure(.providerUnavailable, detail: "HubSpot answered 200 without a refresh_token")
+        }
+        let scopes = json["scopes"]?.words ?? json["scope"]?.words
+        return IssuedTokens(
+            accessToken: Secret(access), refreshToken: Secret(refresh),
+            expiresIn: json["expires_in"]?.integer.flatMap { $0 > 0 ? $0 : nil },
+            tokenType: json["token_type"]?.string.flatMap(safeWord) ?? "bearer",
+            hubID: json["hub_id"]?.integer, scopes: scopes)
+    }
+
+    /// The account facts of a metadata (`GET /oauth/v1/access-tokens/…`) or introspection
+    /// (`POST /oauth/2026-03/token/introspect`) answer.
+    static func metadata(from response: HTTPResponse) throws(HookFailure) -> TokenMetadata {
+        guard response.status == 200 else {
+            throw failure(status: response.status, body: response.body, what: "metadata")
+        }
+        guard let json = JSONValue.parse(response.body), case .object = json else {
+            throw HookFailure(.providerUnavailable, detail: "HubSpot's token metadata is not a JSON object")
+        }
+        if json["active"] == .bool(false) {
+            throw HookFailure(.providerUnavailable, detail: "HubSpot says the new access token is not active")
+        }
+        let domain = json["hub_domain"]?.string.flatMap { $0.isEmpty || $0.count > 253 ? nil : $0 }
+        return TokenMetadata(
+            hubID: json["hub_id"]?.integer, hubDomain: domain, scopes: json["scopes"]?.words ?? json["scope"]?.words)
+    }
+
+    /// Status words that mean the code is spent: expired, already used, or never issued.
+    static let codeWords: Set<String> = ["BAD_AUTH_CODE", "EXPIRED_AUTH_CODE"]
+    /// Status words that mean the operator's configuration is wrong; trying again will not help.
+    static let operatorWords: Set<String> = [
+        "BAD_CLIENT_ID", "BAD_CLIENT_SECRET", "BAD_REDIRECT_URI", "BAD_GRANT_TYPE", "BAD_REFRESH_TOKEN",
+        "BAD_SCOPES",
+    ]
+
+    /// The failure an error answer amounts to. Legacy `status` words are more precise than RFC 6749
+    /// `error` words (HubSpot sends `invalid_grant` for a mismatched redirect_uri too), so they
+    /// decide first.
+    static func failure(status: Int, body: [UInt8], what: String = "token endpoint") -> HookFailure {
+        let json = JSONValue.parse(body)
+        let statusWord = json?["status"]?.string.flatMap(safeWord)
+        let errorWord = json?["error"]?.string.flatMap(safeWord)
+        let category = json?["category"]?.string.flatMap(safeWord)
+        func said(_ word: String) -> String { "HubSpot's \(what) answered \(status): HubSpot said \(word)" }
+
+        if status >= 500 { return HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered \(status)") }
+        if status == 429 {
+            return HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered 429 (rate limited)")
+        }
+        if (300..<400).contains(status) {
+            return HookFailure(
+                .failed, detail: "HubSpot's \(what) answered a redirect \(status); check HUBSPOT_TOKEN_URL")
+        }
+        if let word = statusWord, codeWords.contains(word) { return HookFailure(.codeRejected, detail: said(word)) }
+        if let word = statusWord, operatorWords.contains(word) { return HookFailure(.failed, detail: said(word)) }
+        if errorWord == "invalid_grant" { return HookFailure(.codeRejected, detail: said("invalid_grant")) }
+        if let word = category ?? errorWord ?? statusWord { return HookFailure(.failed, detail: said(word)) }
+        if (200..<300).contains(status) {
+            return HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered \(status) instead of 200")
+        }
+        return HookFailure(.failed, detail: "HubSpot's \(what) answered \(status)\(json == nil ? " (not JSON)" : "")")
+    }
+
+    /// A status word fit for the log: a short identifier, nothing that could be a token or prose.
+    static func safeWord(_ text: String) -> String? {
+        guard (1...40).contains(text.utf8.count) else { return nil }
+        let allowed = text.utf8.allSatisfy { byte in
+            (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x5F || byte == 0x2E || byte == 0x2D
+        }
+        return allowed ? text : nil
+    }
+}
