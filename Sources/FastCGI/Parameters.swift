@@ -1,4 +1,5 @@
 internal import Glibc
+import InstallFlow
 
 /// CGI/FastCGI parameters, read once into a dictionary in which the last value of a name wins.
 ///
@@ -17,42 +18,70 @@ package enum Parameters {
         package var count: Int
     }
 
-    /// The names a FastCGI request is read for: those `Request(parameters:)` (InstallFlow/Request.swift)
-    /// looks at, and `CONTENT_LENGTH` for the body the adapter discards. Every other parameter is
-    /// counted against the limit but never turned into a `String`: building and hashing the twenty-odd
-    /// names nginx sends cost more than the whole flow of a page. A name `Request` starts reading
-    /// must be added here.
-    static let requestNames: [[UInt8]] = [
-        "REQUEST_URI", "REQUEST_METHOD", "HTTP_COOKIE", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_LENGTH",
-    ].map { Array($0.utf8) }
+    /// The names a FastCGI request is read for: those `Request` is built from, and `CONTENT_LENGTH`
+    /// for the body the adapter discards. Every other parameter is counted against the limit but
+    /// never turned into a `String`: building and hashing the twenty-odd names nginx sends cost more
+    /// than the whole flow of a page.
+    private enum Name: Int, CaseIterable {
+        case requestURI, method, cookie, scriptName, pathInfo, queryString, contentLength
 
-    /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`),
-    /// keeping only the names in `keeping` (all when nil). Returns nil when the array is larger than
-    /// `limit`: the caller rejects the request rather than act on a part of it.
-    static func read(
-        _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit, keeping names: [[UInt8]]? = nil
-    ) -> [String: String]? {
+        static let bytes: [[UInt8]] = [
+            "REQUEST_URI", "REQUEST_METHOD", "HTTP_COOKIE", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+            "CONTENT_LENGTH",
+        ].map { Array($0.utf8) }
+    }
+
+    /// One FastCGI request's parameters, straight into a `Request` (the last value of a name wins),
+    /// and its `CONTENT_LENGTH`. Nil when the parameters are larger than `limit`: the caller rejects
+    /// the request rather than act on a part of it.
+    static func readRequest(
+        _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit
+    ) -> (request: Request, contentLength: String?)? {
+        var values = [String?](repeating: nil, count: Name.allCases.count)
+        let complete = scan(array, limit: limit) { name, value in
+            guard let index = Name.bytes.firstIndex(where: { equal($0, name) }) else { return }
+            values[index] = String(decoding: value, as: UTF8.self)
+        }
+        guard complete else { return nil }
+        let request = Request(
+            method: values[Name.method.rawValue], requestURI: values[Name.requestURI.rawValue],
+            scriptName: values[Name.scriptName.rawValue], pathInfo: values[Name.pathInfo.rawValue],
+            queryString: values[Name.queryString.rawValue], cookieHeader: values[Name.cookie.rawValue])
+        return (request, values[Name.contentLength.rawValue])
+    }
+
+    /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`) into
+    /// a dictionary. Returns nil when the array is larger than `limit`.
+    static func read(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit) -> [String: String]? {
         var parameters = [String: String]()
-        guard let array else { return parameters }
-        parameters.reserveCapacity(names?.count ?? 40)
+        parameters.reserveCapacity(40)
+        let complete = scan(array, limit: limit) { name, value in
+            parameters[String(decoding: name, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+        }
+        return complete ? parameters : nil
+    }
+
+    /// Calls `body` with the name and value bytes of every entry, in order; false when the array
+    /// is larger than `limit` (and `body` has seen only a part of it).
+    private static func scan(
+        _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        guard let array else { return true }
         var total = 0
         var index = 0
         while let entry = array[index] {
             index += 1
-            guard index <= limit.count else { return nil }
+            guard index <= limit.count else { return false }
             let length = strlen(entry)
             total += length
-            guard total <= limit.totalBytes else { return nil }
+            guard total <= limit.totalBytes else { return false }
             let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             // An entry without `=` is no parameter; the name is up to the first `=`, the value may hold more.
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[..<equals])
-            if let names, !names.contains(where: { Self.equal($0, nameBytes) }) { continue }
-            let name = String(decoding: nameBytes, as: UTF8.self)
-            let value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-            parameters[name] = value
+            body(UnsafeRawBufferPointer(rebasing: bytes[..<equals]), UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
         }
-        return parameters
+        return true
     }
 
     private static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {

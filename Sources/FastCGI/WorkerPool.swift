@@ -52,10 +52,9 @@ final class WorkerPool: Sendable {
     private func answer(_ request: UnsafeMutablePointer<FCGX_Request>) {
         let started = MonotonicClock.microseconds()
         let response: Response
-        if let parameters = Parameters.read(
-            request.pointee.envp, limit: Parameters.requestLimit, keeping: Parameters.requestNames) {
-            response = respond(Request(parameters: parameters))
-            RequestBody.discard(from: request.pointee.in, contentLength: parameters["CONTENT_LENGTH"])
+        if let (parsed, contentLength) = Parameters.readRequest(request.pointee.envp, limit: Parameters.requestLimit) {
+            response = respond(parsed)
+            RequestBody.discard(from: request.pointee.in, contentLength: contentLength)
         } else {
             response = .requestTooLarge()
         }

@@ -16,7 +16,8 @@ package struct AuthorizeURL: Sendable {
         prefix = url + "&state="
     }
 
-    package func url(state: String) -> String { prefix + Self.encode(state) }
+    /// A state is base64url, whose every character is unreserved: it goes in as it is.
+    package func url(state: String) -> String { prefix + state }
 
     /// Percent-encodes all but RFC 3986's unreserved characters.
     package static func encode(_ text: String) -> String {

@@ -49,13 +49,15 @@ package final class InstallResponder: Sendable {
             headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
             if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
             prebuilt[page] = Response(
-                status: page.status, headers: headers, body: pages.body(page), reason: "ok", route: "other")
+                status: page.status, headers: headers, body: pages.body(page), reason: "ok", route: "other"
+            ).prepared()
         }
         self.prebuilt = prebuilt
         health = Response(
             status: 200, headers: Self.securityHeaders + [.init("Content-Type", "text/plain; charset=utf-8"),
                 .init("Cache-Control", "no-store")],
-            body: Array("ok\n".utf8), reason: "ok", route: "healthz")
+            body: Array("ok\n".utf8), reason: "ok", route: "healthz"
+        ).prepared()
         requestIDPrefix = Base64URL.encode(environment.randomBytes(6))
     }
 

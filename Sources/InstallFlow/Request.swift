@@ -18,13 +18,25 @@ package struct Request: Sendable {
     /// Builds a request from CGI/FastCGI parameters. Routing uses `REQUEST_URI`, which nginx and
     /// Apache fill alike, not `SCRIPT_NAME`/`PATH_INFO`, which they do not.
     package init(parameters: [String: String]) {
+        self.init(
+            method: parameters["REQUEST_METHOD"], requestURI: parameters["REQUEST_URI"],
+            scriptName: parameters["SCRIPT_NAME"], pathInfo: parameters["PATH_INFO"],
+            queryString: parameters["QUERY_STRING"], cookieHeader: parameters["HTTP_COOKIE"])
+    }
+
+    /// The same from the only parameters the flow reads, for an adapter
+    /// that picks them out itself rather than build a dictionary per request.
+    package init(
+        method: String?, requestURI: String?, scriptName: String?, pathInfo: String?, queryString: String?,
+        cookieHeader: String?
+    ) {
         let uri: String
-        if let requestURI = parameters["REQUEST_URI"], !requestURI.isEmpty {
+        if let requestURI, !requestURI.isEmpty {
             uri = requestURI
         } else {
             // A bare CGI server may leave REQUEST_URI out.
-            let path = (parameters["SCRIPT_NAME"] ?? "") + (parameters["PATH_INFO"] ?? "")
-            let query = parameters["QUERY_STRING"] ?? ""
+            let path = (scriptName ?? "") + (pathInfo ?? "")
+            let query = queryString ?? ""
             uri = query.isEmpty ? path : path + "?" + query
         }
         let utf8 = uri.utf8
@@ -35,7 +47,7 @@ package struct Request: Sendable {
             path = uri
             query = ""
         }
-        method = parameters["REQUEST_METHOD"] ?? "GET"
-        cookieHeader = parameters["HTTP_COOKIE"]
+        self.method = method ?? "GET"
+        self.cookieHeader = cookieHeader
     }
 }

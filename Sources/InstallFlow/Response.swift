@@ -9,9 +9,9 @@ package struct Response: Sendable {
         }
     }
 
-    package var status: Int
-    package var headers: [Header]
-    package var body: [UInt8]
+    package var status: Int { didSet { wire = nil } }
+    package var headers: [Header] { didSet { wire = nil } }
+    package var body: [UInt8] { didSet { wire = nil } }
     /// The stable reason word of the log line (`ok`, `state_expired`, ...).
     package var reason: String
     /// The route name of the log line (`landing`, `authorize`, `callback`, ...), never the raw path.
@@ -22,6 +22,18 @@ package struct Response: Sendable {
     package var diagnostics = ""
     /// HEAD: headers (with the full Content-Length) but no body.
     package var omitsBody = false
+    /// The serialized bytes of a response that is the same for every request (a page), made once
+    /// by `prepared()`; any change to what goes on the wire drops them.
+    private var wire: Wire?
+
+    private final class Wire: Sendable {
+        let full: [UInt8]
+        let head: [UInt8]
+        init(full: [UInt8], head: [UInt8]) {
+            self.full = full
+            self.head = head
+        }
+    }
 
     package init(status: Int, headers: [Header], body: [UInt8], reason: String, route: String) {
         self.status = status
@@ -36,10 +48,23 @@ package struct Response: Sendable {
         return headers.last { $0.name.lowercased() == lowered }?.value
     }
 
+    /// This response with its bytes serialized ahead, for one that is answered again and again.
+    package func prepared() -> Response {
+        var copy = self
+        copy.omitsBody = false
+        let full = copy.serialized()
+        copy.omitsBody = true
+        let head = copy.serialized()
+        copy.omitsBody = omitsBody
+        copy.wire = Wire(full: full, head: head)
+        return copy
+    }
+
     /// The CGI/FastCGI response: `Status:` line, headers, blank line, body, as one buffer so the
     /// adapter writes it with one call. Built as bytes into one allocation of the right size: this
-    /// runs for every request.
+    /// runs for every request (but a prepared page's bytes are only copied out).
     package func serialized() -> [UInt8] {
+        if let wire { return omitsBody ? wire.head : wire.full }
         let reason = Response.reasonPhrase(status)
         let bodyCount = omitsBody ? 0 : body.count
         var capacity = "Status: 000 \r\nContent-Length: \r\n\r\n".utf8.count + reason.utf8.count + 20 + bodyCount

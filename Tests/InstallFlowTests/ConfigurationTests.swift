@@ -196,7 +196,7 @@ struct ConfigurationTests {
         #expect(summary.contains("Configuration is valid."))
         #expect(
             summary.contains(
-                "https://app.hubspot.com/oauth/authorize?client_id=9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a&redirect_uri=https%3A%2F%2Finstall.example.com%2Foauth%2Fcallback&scope=oauth%20contacts&optional_scope=automation&state=%3Cstate%3E"
+                "https://app.hubspot.com/oauth/authorize?client_id=9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a&redirect_uri=https%3A%2F%2Finstall.example.com%2Foauth%2Fcallback&scope=oauth%20contacts&optional_scope=automation&state=<state>"
             ))
         #expect(summary.contains("contacts: Contacts, companies, deals"))
         #expect(summary.contains("automation: Workflows [only for: Marketing Hub Professional or Enterprise]"))

@@ -121,3 +121,22 @@ struct RedactionTests {
         #expect(!dumped.contains("the-code-value") && !dumped.contains("the-secret-value"))
     }
 }
+
+struct ResponseTests {
+    @Test func aPreparedResponseSerializesAsItWouldHaveAndForgetsOnChange() throws {
+        let flow = try Flow()
+        var page = flow.get("/")
+        let fresh = Response(
+            status: page.status, headers: page.headers, body: page.body, reason: page.reason, route: page.route)
+        #expect(page.serialized() == fresh.serialized())
+        page.omitsBody = true
+        var freshHead = fresh
+        freshHead.omitsBody = true
+        #expect(page.serialized() == freshHead.serialized())
+        page.omitsBody = false
+        page.headers.append(.init("Allow", "GET"))
+        #expect(String(decoding: page.serialized(), as: UTF8.self).contains("Allow: GET\r\n"))
+        page.body = Array("changed".utf8)
+        #expect(String(decoding: page.serialized(), as: UTF8.self).hasSuffix("Content-Length: 7\r\n\r\nchanged"))
+    }
+}
