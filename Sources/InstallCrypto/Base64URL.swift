@@ -10,6 +10,14 @@ package enum Base64URL {
     }
 
     /// `nil` for any text that is not the canonical unpadded encoding of some bytes.
+    package static func decode(_ text: String) -> [UInt8]? {
+        // A String's own bytes, without the generic StringProtocol path (states are decoded on
+        // every callback).
+        var text = text
+        return text.withUTF8 { decode(buffer: $0) }
+    }
+
+    /// `nil` for any text that is not the canonical unpadded encoding of some bytes.
     package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = text.utf8
         if let decoded = utf8.withContiguousStorageIfAvailable({ decode(buffer: $0) }) {

@@ -54,7 +54,8 @@ package struct StateSigner: Sendable {
         token.append(contentsOf: key.id)
         withUnsafeBytes(of: UInt64(bitPattern: issuedAt).bigEndian) { token.append(contentsOf: $0) }
         token.append(contentsOf: nonce)
-        tagged(token, binding: binding, key: key).finalize().withUnsafeBytes { token.append(contentsOf: $0) }
+        let tag = token.withUnsafeBytes { tagged($0, binding: binding, key: key).finalize() }
+        tag.withUnsafeBytes { token.append(contentsOf: $0) }
         return Base64URL.encode(token)
     }
 
@@ -69,8 +70,8 @@ package struct StateSigner: Sendable {
         guard let key = keys.first(where: { $0.id.elementsEqual(token[1..<5]) }) else { return .failure(.unknownKey) }
         guard let binding, binding.count == Self.bindingByteCount else { return .failure(.bindingMissing) }
         let valid = token.withUnsafeBytes { raw in
-            tagged(raw[..<Self.payloadByteCount], binding: binding, key: key)
-                .isValidAuthenticationCode(raw[Self.payloadByteCount...])
+            tagged(UnsafeRawBufferPointer(rebasing: raw[..<Self.payloadByteCount]), binding: binding, key: key)
+                .isValidAuthenticationCode(UnsafeRawBufferPointer(rebasing: raw[Self.payloadByteCount...]))
         }
         guard valid else { return .failure(.badTag) }
         var issuedAt: UInt64 = 0
@@ -94,14 +95,10 @@ package struct StateSigner: Sendable {
 
     /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a
     /// fixed width, so the input is unambiguous.
-    private func tagged(_ payload: some Collection<UInt8>, binding: [UInt8], key: StateKey) -> HMAC<SHA256> {
+    private func tagged(_ payload: UnsafeRawBufferPointer, binding: [UInt8], key: StateKey) -> HMAC<SHA256> {
         var hmac = key.keyed
         Self.label.withUnsafeBytes { hmac.update(bufferPointer: $0) }
-        if let done = payload.withContiguousStorageIfAvailable({ hmac.update(bufferPointer: UnsafeRawBufferPointer($0)) }) {
-            _ = done
-        } else {
-            Array(payload).withUnsafeBytes { hmac.update(bufferPointer: $0) }
-        }
+        hmac.update(bufferPointer: payload)
         binding.withUnsafeBytes { hmac.update(bufferPointer: $0) }
         return hmac
     }
