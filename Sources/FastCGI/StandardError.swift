@@ -9,6 +9,11 @@ package enum StandardError {
         line.append("\n")
         _ = line.withUTF8 { Descriptor.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
+
+    /// A line already ending in a newline, as bytes.
+    package static func write(lineBytes: [UInt8]) {
+        Descriptor.writeAll(2, lineBytes)
+    }
 }
 
 enum Descriptor {

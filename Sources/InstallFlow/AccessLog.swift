@@ -4,6 +4,11 @@ internal import Glibc
 /// word, and hook diagnostics when there are any. Never the path's query, never a cookie.
 package enum AccessLog {
     package static func line(_ response: Response, durationMicroseconds: Int64, unixTime: Double) -> String {
+        String(decoding: lineBytes(response, durationMicroseconds: durationMicroseconds, unixTime: unixTime), as: UTF8.self)
+    }
+
+    /// The line as UTF-8 bytes with its newline, ready for one `write(2)`.
+    package static func lineBytes(_ response: Response, durationMicroseconds: Int64, unixTime: Double) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.field("time", timestamp(unixTime))
@@ -14,7 +19,9 @@ package enum AccessLog {
         json.field("reason", response.reason)
         if !response.diagnostics.isEmpty { json.field("hook", response.diagnostics) }
         json.endObject()
-        return json.text
+        var line = json.bytes
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     /// RFC 3339 UTC with milliseconds, without Foundation, written into one buffer: this runs for

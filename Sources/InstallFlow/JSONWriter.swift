@@ -1,13 +1,21 @@
 /// Writes one flat JSON object in a fixed key order, for log lines and hook bodies.
 /// Hand-written so the hot path needs no Foundation and the key order is stable.
 package struct JSONWriter: Sendable {
-    package private(set) var text = ""
+    /// The object as UTF-8 bytes: built as bytes, because a log line is written for every request
+    /// and String appends cost more than the rest of it.
+    package private(set) var bytes = [UInt8]()
     private var first = true
 
-    package init() { text.reserveCapacity(256) }
+    package init() { bytes.reserveCapacity(256) }
 
-    package mutating func beginObject() { text.append("{"); first = true }
-    package mutating func endObject() { text.append("}") }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    package mutating func beginObject() {
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+    }
+
+    package mutating func endObject() { bytes.append(UInt8(ascii: "}")) }
 
     package mutating func field(_ name: String, _ value: String) {
         key(name)
@@ -16,51 +24,63 @@ package struct JSONWriter: Sendable {
 
     package mutating func field(_ name: String, _ value: Int64) {
         key(name)
-        text.append(String(value))
+        appendDecimal(value)
     }
 
     package mutating func field(_ name: String, _ value: Int) { field(name, Int64(value)) }
 
     package mutating func field(_ name: String, _ values: [String]) {
         key(name)
-        text.append("[")
+        bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { text.append(",") }
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
             appendString(value)
         }
-        text.append("]")
+        bytes.append(UInt8(ascii: "]"))
     }
 
     private mutating func key(_ name: String) {
-        if !first { text.append(",") }
+        if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         appendString(name)
-        text.append(":")
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            bytes.append(contentsOf: String(value).utf8)
+            return
+        }
+        if value >= 10 { appendDecimal(value / 10) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     private mutating func appendString(_ value: String) {
-        text.append("\"")
-        // Log fields are almost always printable ASCII with nothing to escape: appended whole, they
-        // cost a copy instead of a String append per scalar (most of the cost of an access-log line).
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            text.append(value)
-            text.append("\"")
+        bytes.append(UInt8(ascii: "\""))
+        // Log fields are almost always printable ASCII with nothing to escape: copied whole.
+        var plain = true
+        for byte in value.utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
             return
         }
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": text.append("\\\"")
-            case "\\": text.append("\\\\")
-            case "\n": text.append("\\n")
-            case "\r": text.append("\\r")
-            case "\t": text.append("\\t")
+            case "\"": bytes.append(contentsOf: "\\\"".utf8)
+            case "\\": bytes.append(contentsOf: "\\\\".utf8)
+            case "\n": bytes.append(contentsOf: "\\n".utf8)
+            case "\r": bytes.append(contentsOf: "\\r".utf8)
+            case "\t": bytes.append(contentsOf: "\\t".utf8)
             case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}":
-                text.append("\\u")
                 let hex = String(scalar.value, radix: 16)
-                text.append(String(repeating: "0", count: 4 - hex.count) + hex)
-            default: text.unicodeScalars.append(scalar)
+                bytes.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            default: bytes.append(contentsOf: String(scalar).utf8)
             }
         }
-        text.append("\"")
+        bytes.append(UInt8(ascii: "\""))
     }
 }
