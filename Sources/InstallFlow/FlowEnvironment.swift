@@ -13,9 +13,9 @@ package struct FlowEnvironment: Sendable {
         self.randomBytes = randomBytes
     }
 
-    /// The system clock and the kernel's random bytes.
-    package static let live = FlowEnvironment(
-        now: { Int64(time(nil)) },
-        randomBytes: { SecureRandom.bytes(count: $0) }
-    )
+    /// The system clock and the kernel's random bytes (through a pool, to save system calls).
+    package static let live: FlowEnvironment = {
+        let pool = RandomPool()
+        return FlowEnvironment(now: { Int64(time(nil)) }, randomBytes: { pool.bytes(count: $0) })
+    }()
 }

@@ -36,3 +36,13 @@ struct NonceStoreTests {
         #expect(store.claim(nonce: [1], issuedAt: 1, now: 1) == .unavailable)
     }
 }
+
+struct RandomPoolTests {
+    @Test func handsOutDistinctBytesAcrossRefills() {
+        let pool = RandomPool()
+        var seen = Set<[UInt8]>()
+        for _ in 0..<300 { seen.insert(pool.bytes(count: 64)) }  // 300 x 64 bytes: several refills
+        #expect(seen.count == 300)
+        #expect(pool.bytes(count: 10_000).count == 10_000)
+    }
+}
