@@ -79,13 +79,16 @@ package enum Parameters {
             let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             // An entry without `=` is no parameter; the name is up to the first `=`, the value may hold more.
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            body(UnsafeRawBufferPointer(rebasing: bytes[..<equals]), UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
+            body(
+                UnsafeRawBufferPointer(rebasing: bytes[..<equals]),
+                UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
         }
         return true
     }
 
     private static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        name.count == bytes.count && name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        name.count == bytes.count
+            && name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }
 
     /// The process environment, read the same way (last value wins), for configuration and CGI mode.

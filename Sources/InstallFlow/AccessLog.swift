@@ -4,7 +4,9 @@ internal import Glibc
 /// word, and hook diagnostics when there are any. Never the path's query, never a cookie.
 package enum AccessLog {
     package static func line(_ response: Response, durationMicroseconds: Int64, unixTime: Double) -> String {
-        String(decoding: lineBytes(response, durationMicroseconds: durationMicroseconds, unixTime: unixTime), as: UTF8.self)
+        String(
+            decoding: lineBytes(response, durationMicroseconds: durationMicroseconds, unixTime: unixTime), as: UTF8.self
+        )
     }
 
     /// The line as UTF-8 bytes with its newline, ready for one `write(2)`.

@@ -148,7 +148,8 @@ private struct Reader {
         let optional = scopeList("HUBSPOT_OPTIONAL_SCOPES")
         if !required.contains("oauth") { required.insert("oauth", at: 0) }
         for scope in optional where required.contains(scope) {
-            error("HUBSPOT_OPTIONAL_SCOPES", "\(scope) is also in HUBSPOT_SCOPES; a scope is either required or optional")
+            error(
+                "HUBSPOT_OPTIONAL_SCOPES", "\(scope) is also in HUBSPOT_SCOPES; a scope is either required or optional")
         }
         if optional.contains("oauth") && !required.contains("oauth") {
             error("HUBSPOT_OPTIONAL_SCOPES", "oauth is always required")
@@ -206,7 +207,9 @@ private struct Reader {
         let text: String
         switch (inline, file) {
         case (nil, nil):
-            error("INSTALL_STATE_KEYS", "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`")
+            error(
+                "INSTALL_STATE_KEYS", "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`"
+            )
             return nil
         case (.some, .some):
             error("INSTALL_STATE_KEYS", "set either INSTALL_STATE_KEYS or INSTALL_STATE_KEYS_FILE, not both")
@@ -308,7 +311,8 @@ private struct Reader {
         let file = value("HUBSPOT_CLIENT_SECRET_FILE")
         switch (inline, file) {
         case (nil, nil):
-            error("HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
+            error(
+                "HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
             return nil
         case (.some, .some):
             error("HUBSPOT_CLIENT_SECRET", "set either HUBSPOT_CLIENT_SECRET or HUBSPOT_CLIENT_SECRET_FILE, not both")
@@ -417,12 +421,16 @@ private struct Reader {
         var names = [String]()
         for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }) {
             let name = String(word)
-            let valid = name.utf8.first.map { !($0 >= 0x30 && $0 <= 0x39) } ?? false
-                && name.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+            let valid =
+                name.utf8.first.map { !($0 >= 0x30 && $0 <= 0x39) } ?? false
+                && name.utf8.allSatisfy {
+                    ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+                }
             if !valid {
                 error("INSTALL_TOKEN_HOOK_ENV", "\(name.asciiEscaped()) is not a variable name")
             } else if name.hasPrefix("HTTP_") || name.hasPrefix("REDIRECT_") || Self.requestVariables.contains(name) {
-                error("INSTALL_TOKEN_HOOK_ENV", "\(name) would pass part of the request to the hook; it is never passed")
+                error(
+                    "INSTALL_TOKEN_HOOK_ENV", "\(name) would pass part of the request to the hook; it is never passed")
             } else {
                 names.append(name)
             }

@@ -38,7 +38,9 @@ extension Configuration {
     }
 
     private static func describe(_ scope: String, tier: Bool) -> String {
-        guard let entry = ScopeCatalogue.entry(for: scope) else { return "  \(scope) (not in this version's catalogue)" }
+        guard let entry = ScopeCatalogue.entry(for: scope) else {
+            return "  \(scope) (not in this version's catalogue)"
+        }
         return "  \(scope): \(entry.description)" + (tier ? " [only for: \(entry.tier)]" : "")
     }
 

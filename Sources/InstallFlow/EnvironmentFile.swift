@@ -16,7 +16,10 @@ package enum EnvironmentFile {
             }
             let key = String(line[..<equals]).trimmingSpaces()
             var value = String(line[line.index(after: equals)...]).trimmingSpaces()
-            guard !key.isEmpty, key.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F })
+            guard !key.isEmpty,
+                key.utf8.allSatisfy({
+                    ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+                })
             else {
                 problems.append("line \(index + 1) does not start with a variable name")
                 continue

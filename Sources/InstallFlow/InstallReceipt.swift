@@ -35,7 +35,10 @@ package struct InstallReceipt: Sendable, Equatable {
         else { return nil }
         let body = Array(bytes[..<(bytes.count - 32)])
         let tag = bytes[(bytes.count - 32)...]
-        guard keys.contains(where: { HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: label + body, using: $0.key) })
+        guard
+            keys.contains(where: {
+                HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: label + body, using: $0.key)
+            })
         else { return nil }
         var issued: UInt64 = 0
         for byte in body[1..<9] { issued = issued << 8 | UInt64(byte) }
@@ -45,7 +48,8 @@ package struct InstallReceipt: Sendable, Equatable {
             guard index + 2 <= body.count else { return nil }
             let length = Int(body[index]) << 8 | Int(body[index + 1])
             index += 2
-            guard index + length <= body.count, let text = String(validating: body[index..<(index + length)], as: UTF8.self)
+            guard index + length <= body.count,
+                let text = String(validating: body[index..<(index + length)], as: UTF8.self)
             else { return nil }
             fields.append(text)
             index += length

@@ -54,8 +54,11 @@ package final class InstallResponder: Sendable {
         }
         self.prebuilt = prebuilt
         health = Response(
-            status: 200, headers: Self.securityHeaders + [.init("Content-Type", "text/plain; charset=utf-8"),
-                .init("Cache-Control", "no-store")],
+            status: 200,
+            headers: Self.securityHeaders + [
+                .init("Content-Type", "text/plain; charset=utf-8"),
+                .init("Cache-Control", "no-store"),
+            ],
             body: Array("ok\n".utf8), reason: "ok", route: "healthz"
         ).prepared()
         requestIDPrefix = Base64URL.encode(environment.randomBytes(6))

@@ -59,7 +59,8 @@ package struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         // Log fields are almost always printable ASCII with nothing to escape: copied whole.
         var plain = true
-        for byte in value.utf8 where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        for byte in value.utf8
+        where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
             plain = false
             break
         }

@@ -32,32 +32,50 @@ package enum Page: String, Sendable, CaseIterable {
         switch self {
         case .landing, .installed: nil
         case .invalidLink:
-            ("This install link is not valid",
-             "The link that brought you here is incomplete or was changed on the way. Nothing was installed. Please start the install again.")
+            (
+                "This install link is not valid",
+                "The link that brought you here is incomplete or was changed on the way. Nothing was installed. Please start the install again."
+            )
         case .differentBrowser:
-            ("Please finish in the browser you started in",
-             "This link belongs to an install that was started in another browser, or your browser did not keep our cookie. Nothing was installed. Please start the install again here.")
+            (
+                "Please finish in the browser you started in",
+                "This link belongs to an install that was started in another browser, or your browser did not keep our cookie. Nothing was installed. Please start the install again here."
+            )
         case .linkUsed:
-            ("This link was already used",
-             "This install link has already been used, so going back or reloading the page cannot use it again. If the app is not installed yet, please start again.")
+            (
+                "This link was already used",
+                "This install link has already been used, so going back or reloading the page cannot use it again. If the app is not installed yet, please start again."
+            )
         case .linkExpired:
-            ("The install link expired",
-             "Install links are only valid for a few minutes. Nothing was installed. Please start the install again.")
+            (
+                "The install link expired",
+                "Install links are only valid for a few minutes. Nothing was installed. Please start the install again."
+            )
         case .accessDenied:
-            ("Access was denied",
-             "The app was not given access to your HubSpot account, so nothing was installed. You can start again whenever you like.")
+            (
+                "Access was denied",
+                "The app was not given access to your HubSpot account, so nothing was installed. You can start again whenever you like."
+            )
         case .providerError:
-            ("HubSpot could not connect the app",
-             "HubSpot reported a problem and did not connect the app. Nothing was installed. Please start again; if it keeps happening, contact the app's developer.")
+            (
+                "HubSpot could not connect the app",
+                "HubSpot reported a problem and did not connect the app. Nothing was installed. Please start again; if it keeps happening, contact the app's developer."
+            )
         case .installFailed:
-            ("We could not finish the install",
-             "HubSpot gave its consent, but we could not complete the connection on our side. Please start again; if it keeps happening, contact the app's developer.")
+            (
+                "We could not finish the install",
+                "HubSpot gave its consent, but we could not complete the connection on our side. Please start again; if it keeps happening, contact the app's developer."
+            )
         case .hubSpotUnavailable:
-            ("HubSpot did not answer",
-             "We could not reach HubSpot to finish the install. Nothing was installed. Please try again in a minute.")
+            (
+                "HubSpot did not answer",
+                "We could not reach HubSpot to finish the install. Nothing was installed. Please try again in a minute."
+            )
         case .serviceUnavailable:
-            ("The install service is unavailable",
-             "Something on our side is not working right now. Nothing was installed. Please try again in a minute.")
+            (
+                "The install service is unavailable",
+                "Something on our side is not working right now. Nothing was installed. Please try again in a minute."
+            )
         case .notFound:
             ("Page not found", "There is nothing at this address. The install starts on the home page.")
         case .methodNotAllowed:

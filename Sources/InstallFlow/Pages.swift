@@ -26,11 +26,13 @@ package struct Pages: Sendable {
         guard let installedTemplate else { return body(.installed) }
         var account = ""
         if !receipt.account.isEmpty {
-            account = "<p class=\"account\">Connected account: <strong>" + HTML.escape(receipt.account) + "</strong></p>"
+            account =
+                "<p class=\"account\">Connected account: <strong>" + HTML.escape(receipt.account) + "</strong></p>"
         }
         var ungranted = ""
         if !receipt.ungrantedOptionalScopes.isEmpty {
-            ungranted = "<h2>Not available in this account</h2>\n<p>The account did not grant these optional permissions, so the app works without them:</p>\n"
+            ungranted =
+                "<h2>Not available in this account</h2>\n<p>The account did not grant these optional permissions, so the app works without them:</p>\n"
                 + Self.scopeList(receipt.ungrantedOptionalScopes, optional: true)
         }
         return Array(
@@ -58,7 +60,8 @@ package struct Pages: Sendable {
                     problems.append(
                         ConfigurationProblem(
                             key: "INSTALL_PUBLIC_DIR",
-                            message: "\(name) uses {{\(unknown)}}; it may use \(allowed.sorted().joined(separator: ", "))"))
+                            message:
+                                "\(name) uses {{\(unknown)}}; it may use \(allowed.sorted().joined(separator: ", "))"))
                 }
                 templates[name] = template
             } catch {

@@ -12,7 +12,8 @@ package enum ScopeCatalogue {
     package static let everyAccount = "All accounts"
 
     package static let entries: [String: Entry] = [
-        "oauth": Entry(description: "Basic information about your HubSpot account (always included)", tier: everyAccount),
+        "oauth": Entry(
+            description: "Basic information about your HubSpot account (always included)", tier: everyAccount),
         "automation": Entry(description: "Workflows", tier: "Marketing Hub Professional or Enterprise"),
         "business-intelligence": Entry(description: "Analytics", tier: "Any Marketing or CRM account"),
         "contacts": Entry(
@@ -28,7 +29,8 @@ package enum ScopeCatalogue {
             tier: "Sales Hub Professional (the installing user needs a paid Sales seat)"),
         "files": Entry(description: "Files in the file manager", tier: "Any Marketing or CRM account"),
         "forms": Entry(description: "Forms", tier: "Any Marketing account"),
-        "hubdb": Entry(description: "HubDB tables", tier: "Marketing Hub Professional or Enterprise with the Website add-on"),
+        "hubdb": Entry(
+            description: "HubDB tables", tier: "Marketing Hub Professional or Enterprise with the Website add-on"),
         "integration-sync": Entry(description: "The e-commerce bridge", tier: "Any Marketing or CRM account"),
         "sales-email-read": Entry(description: "The content of sales emails", tier: "Any Sales Hub account"),
         "social": Entry(description: "Social media posts", tier: "Marketing Hub Professional or Enterprise"),
@@ -73,7 +75,9 @@ package enum ScopeCatalogue {
             }
         }
         if parts[0] == "crm", parts[1] == "schemas", parts.count == 4, let object = crmObjects[parts[2]] {
-            return Entry(description: "\(verb) the property definitions of \(object)", tier: "Depends on your HubSpot subscription")
+            return Entry(
+                description: "\(verb) the property definitions of \(object)",
+                tier: "Depends on your HubSpot subscription")
         }
         return simplePatterns(scope)
     }
@@ -81,7 +85,8 @@ package enum ScopeCatalogue {
     private static let others: [String: String] = [
         "crm.lists.read": "Read lists", "crm.lists.write": "Create and change lists",
         "crm.import": "Import CRM records", "crm.export": "Export CRM records",
-        "conversations.read": "Read conversations in the inbox", "conversations.write": "Send and change inbox conversations",
+        "conversations.read": "Read conversations in the inbox",
+        "conversations.write": "Send and change inbox conversations",
         "tickets.sensitive": "Sensitive data of tickets", "media_bridge.read": "Read media bridge objects",
         "media_bridge.write": "Create and change media bridge objects",
         "account-info.security.read": "Read the account's security activity",
@@ -95,7 +100,8 @@ package enum ScopeCatalogue {
         "communication_preferences.read_write": "Read and change subscription preferences",
         "communication_preferences.statuses.batch.read": "Read subscription statuses in bulk",
         "communication_preferences.statuses.batch.write": "Change subscription statuses in bulk",
-        "marketing.campaigns.read": "Read marketing campaigns", "marketing.campaigns.write": "Create and change marketing campaigns",
+        "marketing.campaigns.read": "Read marketing campaigns",
+        "marketing.campaigns.write": "Create and change marketing campaigns",
         "marketing.campaigns.revenue.read": "Read campaign revenue",
         "cms.domains.read": "Read website domains", "cms.domains.write": "Change website domains",
         "cms.functions.read": "Read serverless functions", "cms.functions.write": "Change serverless functions",

@@ -17,7 +17,10 @@ struct AuthorizeTests {
         #expect(location.hasPrefix(prefix))
         let stateInURL = String(location.dropFirst(prefix.count))
         #expect(stateInURL.utf8.count == StateSigner.encodedLength)
-        #expect(stateInURL.utf8.allSatisfy { $0 == 0x2D || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) })
+        #expect(
+            stateInURL.utf8.allSatisfy {
+                $0 == 0x2D || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
+            })
     }
 
     @Test func optionalScopeIsLeftOutWhenEmptyAndOauthIsAlwaysThere() throws {
@@ -49,7 +52,9 @@ struct AuthorizeTests {
     }
 
     @Test func cookieForLocalhostIsPlainWithoutSecure() throws {
-        let flow = try Flow(["HUBSPOT_REDIRECT_URI": "http://localhost:8080/oauth/callback", "INSTALL_STATE_TTL": "300"])
+        let flow = try Flow([
+            "HUBSPOT_REDIRECT_URI": "http://localhost:8080/oauth/callback", "INSTALL_STATE_TTL": "300",
+        ])
         let cookie = try #require(flow.get("/oauth/authorize").header("Set-Cookie"))
         let parts = cookie.split(separator: "; ").map(String.init)
         #expect(parts[0].hasPrefix("hubspot-install="))

@@ -11,7 +11,9 @@ struct CallbackTests {
         let response = flow.get("/oauth/callback?code=abc-123&state=\(state)", cookie: cookie)
         #expect(response.status == 303)
         #expect(response.header("Location") == "/installed")
-        #expect(response.header("Set-Cookie") == "__Host-hubspot-install=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure")
+        #expect(
+            response.header("Set-Cookie")
+                == "__Host-hubspot-install=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure")
         #expect(response.reason == "ok")
         let grant = try #require(flow.hook.grants.first)
         #expect(flow.hook.grants.count == 1)
@@ -38,10 +40,14 @@ struct CallbackTests {
     @Test func hookMayChooseAnHTTPSRedirectOnly() throws {
         let good = try Flow(hook: RecordingHook { _ in HookOutcome(redirect: "https://app.example.com/welcome") })
         let (state, cookie) = good.begin()
-        #expect(good.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).header("Location") == "https://app.example.com/welcome")
+        #expect(
+            good.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).header("Location")
+                == "https://app.example.com/welcome")
         let bad = try Flow(hook: RecordingHook { _ in HookOutcome(redirect: "javascript:alert(1)") })
         let second = bad.begin()
-        #expect(bad.get("/oauth/callback?code=c&state=\(second.state)", cookie: second.cookie).header("Location") == "/installed")
+        #expect(
+            bad.get("/oauth/callback?code=c&state=\(second.state)", cookie: second.cookie).header("Location")
+                == "/installed")
     }
 
     @Test(arguments: [
@@ -51,7 +57,8 @@ struct CallbackTests {
         (.providerUnavailable, .hubSpotUnavailable, 502),
     ])
     func hookFailureShowsAFixedPage(kind: HookFailure.Kind, page: Page, status: Int) throws {
-        let flow = try Flow(hook: RecordingHook { _ throws(HookFailure) in throw HookFailure(kind, detail: "exit status 1") })
+        let flow = try Flow(
+            hook: RecordingHook { _ throws(HookFailure) in throw HookFailure(kind, detail: "exit status 1") })
         let (state, cookie) = flow.begin()
         let response = flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie)
         #expect(response.status == status)
@@ -102,7 +109,8 @@ struct CallbackTests {
 
         /// A callback with this query and the genuine cookie.
         init(_ name: String, _ reason: String, query: @escaping @Sendable (String) -> String) {
-            self.init(name, reason) { flow, state, cookie in flow.get("/oauth/callback?" + query(state), cookie: cookie) }
+            self.init(name, reason) { flow, state, cookie in flow.get("/oauth/callback?" + query(state), cookie: cookie)
+            }
         }
     }
 
@@ -142,13 +150,16 @@ struct CallbackTests {
         Hostile("state with +", "state_malformed", query: { "code=abc&state=+" + $0.dropFirst() }),
         Hostile("state with encoded +", "state_malformed", query: { "code=abc&state=%2B" + $0.dropFirst() }),
         Hostile("state with /", "state_malformed", query: { "code=abc&state=%2F" + $0.dropFirst() }),
-        Hostile("state with non-zero trailing bits", "state_malformed", query: { state in
-            // 77 bytes in 103 characters leave 2 spare bits; set them.
-            let last = state.last!
-            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-            let index = alphabet.firstIndex(of: last)!
-            return "code=abc&state=" + replacingLast(state, with: alphabet[index | 1 == index ? index ^ 2 : index | 1])
-        }),
+        Hostile(
+            "state with non-zero trailing bits", "state_malformed",
+            query: { state in
+                // 77 bytes in 103 characters leave 2 spare bits; set them.
+                let last = state.last!
+                let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+                let index = alphabet.firstIndex(of: last)!
+                return "code=abc&state="
+                    + replacingLast(state, with: alphabet[index | 1 == index ? index ^ 2 : index | 1])
+            }),
         Hostile("state double percent-encoded", "state_malformed", query: { "code=abc&state=%25" + $0 }),
         Hostile("state with trailing space", "state_malformed", query: { "code=abc&state=\($0)%20" }),
         Hostile("state with NUL", "state_malformed", query: { "code=abc&state=\($0.dropLast())%00" }),
@@ -202,13 +213,23 @@ struct CallbackTests {
         Hostile("binding cookie under the http name", "binding_missing") { flow, state, cookie in
             flow.get("/oauth/callback?code=abc&state=\(state)", cookie: String(cookie.dropFirst("__Host-".count)))
         },
-        Hostile("error without state", "provider_error", query: { _ in "error=access_denied&error_description=%3Cscript%3E" }),
+        Hostile(
+            "error without state", "provider_error",
+            query: { _ in "error=access_denied&error_description=%3Cscript%3E" }),
         Hostile("error with a genuine state", "provider_error", query: { "error=access_denied&state=\($0)" }),
-        Hostile("error and code with a genuine state", "provider_error", query: { "code=abc&error=server_error&state=\($0)" }),
-        Hostile("error with a tampered state", "state_bad_tag", query: { "error=access_denied&state=" + CallbackTests.flipBit($0, 400) }),
+        Hostile(
+            "error and code with a genuine state", "provider_error",
+            query: { "code=abc&error=server_error&state=\($0)" }),
+        Hostile(
+            "error with a tampered state", "state_bad_tag",
+            query: { "error=access_denied&state=" + CallbackTests.flipBit($0, 400) }),
         Hostile("error with a malformed state", "state_malformed", query: { "error=access_denied&state=\($0)x" }),
-        Hostile("oversized query", "query_too_large", query: { "code=abc&state=\($0)&pad=" + String(repeating: "a", count: 4096) }),
-        Hostile("oversized code", "code_malformed", query: { "code=" + String(repeating: "a", count: 513) + "&state=\($0)" }),
+        Hostile(
+            "oversized query", "query_too_large",
+            query: { "code=abc&state=\($0)&pad=" + String(repeating: "a", count: 4096) }),
+        Hostile(
+            "oversized code", "code_malformed", query: { "code=" + String(repeating: "a", count: 513) + "&state=\($0)" }
+        ),
         Hostile("non-ASCII code", "code_malformed", query: { "code=%C3%A9t%C3%A9&state=\($0)" }),
         Hostile("code with a control byte", "code_malformed", query: { "code=ab%0Acd&state=\($0)" }),
         Hostile("code with a space", "code_malformed", query: { "code=ab+cd&state=\($0)" }),

@@ -33,60 +33,175 @@ struct ConfigurationTests {
     }
 
     static let rules: [Rule] = [
-        Rule(name: "client id missing", changes: ["HUBSPOT_CLIENT_ID": nil], key: "HUBSPOT_CLIENT_ID", words: "required"),
-        Rule(name: "client id blank", changes: ["HUBSPOT_CLIENT_ID": "  "], key: "HUBSPOT_CLIENT_ID", words: "required"),
-        Rule(name: "client id with space", changes: ["HUBSPOT_CLIENT_ID": "a b"], key: "HUBSPOT_CLIENT_ID", words: "printable"),
-        Rule(name: "redirect missing", changes: ["HUBSPOT_REDIRECT_URI": nil], key: "HUBSPOT_REDIRECT_URI", words: "required"),
-        Rule(name: "redirect relative", changes: ["HUBSPOT_REDIRECT_URI": "/oauth/callback"], key: "HUBSPOT_REDIRECT_URI", words: "absolute"),
-        Rule(name: "http off localhost", changes: ["HUBSPOT_REDIRECT_URI": "http://install.example.com/cb"], key: "HUBSPOT_REDIRECT_URI", words: "https"),
-        Rule(name: "IPv4 host", changes: ["HUBSPOT_REDIRECT_URI": "https://192.0.2.10/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
-        Rule(name: "IPv6 host", changes: ["HUBSPOT_REDIRECT_URI": "https://[2001:db8::1]/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
-        Rule(name: "http on 127.0.0.1", changes: ["HUBSPOT_REDIRECT_URI": "http://127.0.0.1:8080/cb"], key: "HUBSPOT_REDIRECT_URI", words: "IP"),
-        Rule(name: "fragment", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/cb#x"], key: "HUBSPOT_REDIRECT_URI", words: "fragment"),
-        Rule(name: "userinfo", changes: ["HUBSPOT_REDIRECT_URI": "https://u:p@install.example.com/cb"], key: "HUBSPOT_REDIRECT_URI", words: "user"),
-        Rule(name: "callback shadows a route", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/"], key: "HUBSPOT_REDIRECT_URI", words: "our own routes"),
-        Rule(name: "comma in scopes", changes: ["HUBSPOT_SCOPES": "oauth,contacts"], key: "HUBSPOT_SCOPES", words: "commas"),
-        Rule(name: "comma in optional scopes", changes: ["HUBSPOT_OPTIONAL_SCOPES": "automation,social"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "commas"),
-        Rule(name: "malformed scope", changes: ["HUBSPOT_SCOPES": "oauth con%74acts"], key: "HUBSPOT_SCOPES", words: "well-formed"),
-        Rule(name: "scope both required and optional", changes: ["HUBSPOT_OPTIONAL_SCOPES": "contacts"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "either required or optional"),
-        Rule(name: "forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth forms"], key: "HUBSPOT_SCOPES", words: "contacts"),
-        Rule(name: "optional forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth", "HUBSPOT_OPTIONAL_SCOPES": "forms"], key: "HUBSPOT_OPTIONAL_SCOPES", words: "contacts"),
+        Rule(
+            name: "client id missing", changes: ["HUBSPOT_CLIENT_ID": nil], key: "HUBSPOT_CLIENT_ID", words: "required"),
+        Rule(
+            name: "client id blank", changes: ["HUBSPOT_CLIENT_ID": "  "], key: "HUBSPOT_CLIENT_ID", words: "required"),
+        Rule(
+            name: "client id with space", changes: ["HUBSPOT_CLIENT_ID": "a b"], key: "HUBSPOT_CLIENT_ID",
+            words: "printable"),
+        Rule(
+            name: "redirect missing", changes: ["HUBSPOT_REDIRECT_URI": nil], key: "HUBSPOT_REDIRECT_URI",
+            words: "required"),
+        Rule(
+            name: "redirect relative", changes: ["HUBSPOT_REDIRECT_URI": "/oauth/callback"],
+            key: "HUBSPOT_REDIRECT_URI", words: "absolute"),
+        Rule(
+            name: "http off localhost", changes: ["HUBSPOT_REDIRECT_URI": "http://install.example.com/cb"],
+            key: "HUBSPOT_REDIRECT_URI", words: "https"),
+        Rule(
+            name: "IPv4 host", changes: ["HUBSPOT_REDIRECT_URI": "https://192.0.2.10/cb"], key: "HUBSPOT_REDIRECT_URI",
+            words: "IP"),
+        Rule(
+            name: "IPv6 host", changes: ["HUBSPOT_REDIRECT_URI": "https://[2001:db8::1]/cb"],
+            key: "HUBSPOT_REDIRECT_URI", words: "IP"),
+        Rule(
+            name: "http on 127.0.0.1", changes: ["HUBSPOT_REDIRECT_URI": "http://127.0.0.1:8080/cb"],
+            key: "HUBSPOT_REDIRECT_URI", words: "IP"),
+        Rule(
+            name: "fragment", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/cb#x"],
+            key: "HUBSPOT_REDIRECT_URI", words: "fragment"),
+        Rule(
+            name: "userinfo", changes: ["HUBSPOT_REDIRECT_URI": "https://u:p@install.example.com/cb"],
+            key: "HUBSPOT_REDIRECT_URI", words: "user"),
+        Rule(
+            name: "callback shadows a route", changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/"],
+            key: "HUBSPOT_REDIRECT_URI", words: "our own routes"),
+        Rule(
+            name: "comma in scopes", changes: ["HUBSPOT_SCOPES": "oauth,contacts"], key: "HUBSPOT_SCOPES",
+            words: "commas"),
+        Rule(
+            name: "comma in optional scopes", changes: ["HUBSPOT_OPTIONAL_SCOPES": "automation,social"],
+            key: "HUBSPOT_OPTIONAL_SCOPES", words: "commas"),
+        Rule(
+            name: "malformed scope", changes: ["HUBSPOT_SCOPES": "oauth con%74acts"], key: "HUBSPOT_SCOPES",
+            words: "well-formed"),
+        Rule(
+            name: "scope both required and optional", changes: ["HUBSPOT_OPTIONAL_SCOPES": "contacts"],
+            key: "HUBSPOT_OPTIONAL_SCOPES", words: "either required or optional"),
+        Rule(
+            name: "forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth forms"], key: "HUBSPOT_SCOPES",
+            words: "contacts"),
+        Rule(
+            name: "optional forms without contacts",
+            changes: ["HUBSPOT_SCOPES": "oauth", "HUBSPOT_OPTIONAL_SCOPES": "forms"], key: "HUBSPOT_OPTIONAL_SCOPES",
+            words: "contacts"),
         Rule(name: "keys missing", changes: ["INSTALL_STATE_KEYS": nil], key: "INSTALL_STATE_KEYS", words: "required"),
-        Rule(name: "short key", changes: ["INSTALL_STATE_KEYS": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_STATE_KEYS", words: "at least 32"),
-        Rule(name: "key not base64url", changes: ["INSTALL_STATE_KEYS": "not+base64/url=="], key: "INSTALL_STATE_KEYS", words: "base64url"),
-        Rule(name: "padded key", changes: ["INSTALL_STATE_KEYS": Fixture.keyA + "="], key: "INSTALL_STATE_KEYS", words: "base64url"),
-        Rule(name: "keys twice", changes: ["INSTALL_STATE_KEYS_FILE": "/etc/hostname"], key: "INSTALL_STATE_KEYS", words: "not both"),
-        Rule(name: "key file unreadable", changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "/nonexistent/keys"], key: "INSTALL_STATE_KEYS_FILE", words: "cannot read"),
-        Rule(name: "key file relative", changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "keys"], key: "INSTALL_STATE_KEYS_FILE", words: "absolute"),
+        Rule(
+            name: "short key", changes: ["INSTALL_STATE_KEYS": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_STATE_KEYS",
+            words: "at least 32"),
+        Rule(
+            name: "key not base64url", changes: ["INSTALL_STATE_KEYS": "not+base64/url=="], key: "INSTALL_STATE_KEYS",
+            words: "base64url"),
+        Rule(
+            name: "padded key", changes: ["INSTALL_STATE_KEYS": Fixture.keyA + "="], key: "INSTALL_STATE_KEYS",
+            words: "base64url"),
+        Rule(
+            name: "keys twice", changes: ["INSTALL_STATE_KEYS_FILE": "/etc/hostname"], key: "INSTALL_STATE_KEYS",
+            words: "not both"),
+        Rule(
+            name: "key file unreadable",
+            changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "/nonexistent/keys"],
+            key: "INSTALL_STATE_KEYS_FILE", words: "cannot read"),
+        Rule(
+            name: "key file relative", changes: ["INSTALL_STATE_KEYS": nil, "INSTALL_STATE_KEYS_FILE": "keys"],
+            key: "INSTALL_STATE_KEYS_FILE", words: "absolute"),
         Rule(name: "ttl zero", changes: ["INSTALL_STATE_TTL": "0"], key: "INSTALL_STATE_TTL", words: "whole number"),
-        Rule(name: "ttl negative", changes: ["INSTALL_STATE_TTL": "-5"], key: "INSTALL_STATE_TTL", words: "whole number"),
-        Rule(name: "ttl with unit", changes: ["INSTALL_STATE_TTL": "10m"], key: "INSTALL_STATE_TTL", words: "whole number"),
-        Rule(name: "state dir relative", changes: ["INSTALL_STATE_DIR": "state"], key: "INSTALL_STATE_DIR", words: "absolute"),
+        Rule(
+            name: "ttl negative", changes: ["INSTALL_STATE_TTL": "-5"], key: "INSTALL_STATE_TTL", words: "whole number"),
+        Rule(
+            name: "ttl with unit", changes: ["INSTALL_STATE_TTL": "10m"], key: "INSTALL_STATE_TTL",
+            words: "whole number"),
+        Rule(
+            name: "state dir relative", changes: ["INSTALL_STATE_DIR": "state"], key: "INSTALL_STATE_DIR",
+            words: "absolute"),
         Rule(name: "hook missing", changes: ["INSTALL_TOKEN_HOOK": nil], key: "INSTALL_TOKEN_HOOK", words: "required"),
-        Rule(name: "relative hook path", changes: ["INSTALL_TOKEN_HOOK": "exec:bin/hook"], key: "INSTALL_TOKEN_HOOK", words: "absolute"),
-        Rule(name: "hook not executable", changes: ["INSTALL_TOKEN_HOOK": "exec:" + Fixture.repositoryRoot + "/Package.swift"], key: "INSTALL_TOKEN_HOOK", words: "not an executable"),
-        Rule(name: "hook is a directory", changes: ["INSTALL_TOKEN_HOOK": "exec:/usr/bin"], key: "INSTALL_TOKEN_HOOK", words: "not an executable"),
-        Rule(name: "unknown hook kind", changes: ["INSTALL_TOKEN_HOOK": "shell:echo"], key: "INSTALL_TOKEN_HOOK", words: "must be"),
-        Rule(name: "webhook over http", changes: ["INSTALL_TOKEN_HOOK": "webhook:http://hooks.example.com/x"], key: "INSTALL_TOKEN_HOOK", words: "https"),
-        Rule(name: "hubspot hook without secret", changes: ["INSTALL_TOKEN_HOOK": "hubspot"], key: "HUBSPOT_CLIENT_SECRET", words: "required"),
-        Rule(name: "timeout zero", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "0"], key: "INSTALL_TOKEN_HOOK_TIMEOUT", words: "above 0"),
-        Rule(name: "timeout text", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "soon"], key: "INSTALL_TOKEN_HOOK_TIMEOUT", words: "above 0"),
-        Rule(name: "HTTP_ passed to hook", changes: ["INSTALL_TOKEN_HOOK_ENV": "DATABASE_URL HTTP_COOKIE"], key: "INSTALL_TOKEN_HOOK_ENV", words: "never passed"),
-        Rule(name: "request variable passed to hook", changes: ["INSTALL_TOKEN_HOOK_ENV": "QUERY_STRING"], key: "INSTALL_TOKEN_HOOK_ENV", words: "never passed"),
-        Rule(name: "authorize URL over http", changes: ["HUBSPOT_AUTHORIZE_URL": "http://app.hubspot.com/oauth/authorize"], key: "HUBSPOT_AUTHORIZE_URL", words: "https"),
-        Rule(name: "token URL over http", changes: ["HUBSPOT_TOKEN_URL": "http://api.hubapi.com/oauth/v3/token"], key: "HUBSPOT_TOKEN_URL", words: "https"),
-        Rule(name: "public dir missing", changes: ["INSTALL_PUBLIC_DIR": "/nonexistent/public"], key: "INSTALL_PUBLIC_DIR", words: "not a directory"),
-        Rule(name: "success URL protocol-relative", changes: ["INSTALL_SUCCESS_URL": "//evil.example/x"], key: "INSTALL_SUCCESS_URL", words: "https"),
-        Rule(name: "success URL javascript", changes: ["INSTALL_SUCCESS_URL": "javascript:alert(1)"], key: "INSTALL_SUCCESS_URL", words: "https"),
-        Rule(name: "app name multi-line", changes: ["INSTALL_APP_NAME": "Acme\nSync"], key: "INSTALL_APP_NAME", words: "one line"),
-        Rule(name: "webhook without key", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"], key: "INSTALL_WEBHOOK_KEY", words: "required"),
-        Rule(name: "webhook key twice", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB, "INSTALL_WEBHOOK_KEY_FILE": "/etc/hostname"], key: "INSTALL_WEBHOOK_KEY", words: "not both"),
-        Rule(name: "webhook key short", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_WEBHOOK_KEY", words: "at least 32"),
-        Rule(name: "webhook key padded", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB + "="], key: "INSTALL_WEBHOOK_KEY", words: "base64url"),
-        Rule(name: "webhook key file unreadable", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY_FILE": "/nonexistent/key"], key: "INSTALL_WEBHOOK_KEY_FILE", words: "cannot read"),
-        Rule(name: "webhook key file relative", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY_FILE": "key"], key: "INSTALL_WEBHOOK_KEY_FILE", words: "absolute"),
-        Rule(name: "token db relative", changes: ["INSTALL_TOKEN_DB": "tokens.sqlite3"], key: "INSTALL_TOKEN_DB", words: "absolute"),
-        Rule(name: "token db a directory", changes: ["INSTALL_TOKEN_DB": "/var/lib/hubspot-install/"], key: "INSTALL_TOKEN_DB", words: "file"),
+        Rule(
+            name: "relative hook path", changes: ["INSTALL_TOKEN_HOOK": "exec:bin/hook"], key: "INSTALL_TOKEN_HOOK",
+            words: "absolute"),
+        Rule(
+            name: "hook not executable",
+            changes: ["INSTALL_TOKEN_HOOK": "exec:" + Fixture.repositoryRoot + "/Package.swift"],
+            key: "INSTALL_TOKEN_HOOK", words: "not an executable"),
+        Rule(
+            name: "hook is a directory", changes: ["INSTALL_TOKEN_HOOK": "exec:/usr/bin"], key: "INSTALL_TOKEN_HOOK",
+            words: "not an executable"),
+        Rule(
+            name: "unknown hook kind", changes: ["INSTALL_TOKEN_HOOK": "shell:echo"], key: "INSTALL_TOKEN_HOOK",
+            words: "must be"),
+        Rule(
+            name: "webhook over http", changes: ["INSTALL_TOKEN_HOOK": "webhook:http://hooks.example.com/x"],
+            key: "INSTALL_TOKEN_HOOK", words: "https"),
+        Rule(
+            name: "hubspot hook without secret", changes: ["INSTALL_TOKEN_HOOK": "hubspot"],
+            key: "HUBSPOT_CLIENT_SECRET", words: "required"),
+        Rule(
+            name: "timeout zero", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "0"], key: "INSTALL_TOKEN_HOOK_TIMEOUT",
+            words: "above 0"),
+        Rule(
+            name: "timeout text", changes: ["INSTALL_TOKEN_HOOK_TIMEOUT": "soon"], key: "INSTALL_TOKEN_HOOK_TIMEOUT",
+            words: "above 0"),
+        Rule(
+            name: "HTTP_ passed to hook", changes: ["INSTALL_TOKEN_HOOK_ENV": "DATABASE_URL HTTP_COOKIE"],
+            key: "INSTALL_TOKEN_HOOK_ENV", words: "never passed"),
+        Rule(
+            name: "request variable passed to hook", changes: ["INSTALL_TOKEN_HOOK_ENV": "QUERY_STRING"],
+            key: "INSTALL_TOKEN_HOOK_ENV", words: "never passed"),
+        Rule(
+            name: "authorize URL over http",
+            changes: ["HUBSPOT_AUTHORIZE_URL": "http://app.hubspot.com/oauth/authorize"], key: "HUBSPOT_AUTHORIZE_URL",
+            words: "https"),
+        Rule(
+            name: "token URL over http", changes: ["HUBSPOT_TOKEN_URL": "http://api.hubapi.com/oauth/v3/token"],
+            key: "HUBSPOT_TOKEN_URL", words: "https"),
+        Rule(
+            name: "public dir missing", changes: ["INSTALL_PUBLIC_DIR": "/nonexistent/public"],
+            key: "INSTALL_PUBLIC_DIR", words: "not a directory"),
+        Rule(
+            name: "success URL protocol-relative", changes: ["INSTALL_SUCCESS_URL": "//evil.example/x"],
+            key: "INSTALL_SUCCESS_URL", words: "https"),
+        Rule(
+            name: "success URL javascript", changes: ["INSTALL_SUCCESS_URL": "javascript:alert(1)"],
+            key: "INSTALL_SUCCESS_URL", words: "https"),
+        Rule(
+            name: "app name multi-line", changes: ["INSTALL_APP_NAME": "Acme\nSync"], key: "INSTALL_APP_NAME",
+            words: "one line"),
+        Rule(
+            name: "webhook without key", changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"],
+            key: "INSTALL_WEBHOOK_KEY", words: "required"),
+        Rule(
+            name: "webhook key twice",
+            changes: [
+                "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB,
+                "INSTALL_WEBHOOK_KEY_FILE": "/etc/hostname",
+            ], key: "INSTALL_WEBHOOK_KEY", words: "not both"),
+        Rule(
+            name: "webhook key short",
+            changes: [
+                "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x",
+                "INSTALL_WEBHOOK_KEY": "AAAAAAAAAAAAAAAAAAAAAA",
+            ], key: "INSTALL_WEBHOOK_KEY", words: "at least 32"),
+        Rule(
+            name: "webhook key padded",
+            changes: [
+                "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY": Fixture.keyB + "=",
+            ], key: "INSTALL_WEBHOOK_KEY", words: "base64url"),
+        Rule(
+            name: "webhook key file unreadable",
+            changes: [
+                "INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x",
+                "INSTALL_WEBHOOK_KEY_FILE": "/nonexistent/key",
+            ], key: "INSTALL_WEBHOOK_KEY_FILE", words: "cannot read"),
+        Rule(
+            name: "webhook key file relative",
+            changes: ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x", "INSTALL_WEBHOOK_KEY_FILE": "key"],
+            key: "INSTALL_WEBHOOK_KEY_FILE", words: "absolute"),
+        Rule(
+            name: "token db relative", changes: ["INSTALL_TOKEN_DB": "tokens.sqlite3"], key: "INSTALL_TOKEN_DB",
+            words: "absolute"),
+        Rule(
+            name: "token db a directory", changes: ["INSTALL_TOKEN_DB": "/var/lib/hubspot-install/"],
+            key: "INSTALL_TOKEN_DB", words: "file"),
     ]
 
     @Test(arguments: rules)
@@ -116,7 +231,8 @@ struct ConfigurationTests {
         ])
         #expect(hubspot.tokenDatabase == "/srv/tokens.db")
         #expect(hubspot.webhookKey == nil)
-        #expect(hubspot.warnings.contains { $0.key == "INSTALL_WEBHOOK_KEY" && $0.message.contains("only with webhook") })
+        #expect(
+            hubspot.warnings.contains { $0.key == "INSTALL_WEBHOOK_KEY" && $0.message.contains("only with webhook") })
     }
 
     @Test func tokensInAVolatileDefaultPlaceAreWarnedAbout() throws {
