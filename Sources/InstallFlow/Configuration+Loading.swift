@@ -67,6 +67,32 @@ private struct Reader {
         return value
     }
 
+    /// A secret given either inline (`KEY`) or in a file named by `KEY_FILE` (absolute), never
+    /// both: the text and the variable it came from, or nil with the problem noted.
+    mutating func inlineOrFile(_ key: String, missing: String) -> (source: String, text: String)? {
+        let fileKey = key + "_FILE"
+        switch (value(key), value(fileKey)) {
+        case (nil, nil):
+            error(key, missing)
+            return nil
+        case (.some, .some):
+            error(key, "set either \(key) or \(fileKey), not both")
+            return nil
+        case (let text?, nil):
+            return (key, text)
+        case (nil, let path?):
+            guard path.hasPrefix("/") else {
+                error(fileKey, "must be an absolute path")
+                return nil
+            }
+            guard let contents = FileSystem.readText(path) else {
+                error(fileKey, "cannot read the file")
+                return nil
+            }
+            return (fileKey, contents)
+        }
+    }
+
     mutating func read() -> Configuration? {
         for key in values.keys.sorted()
         where (key.hasPrefix("HUBSPOT_") || key.hasPrefix("INSTALL_")) && !Configuration.knownKeys.contains(key) {
@@ -201,33 +227,11 @@ private struct Reader {
     }
 
     mutating func readStateKeys() -> [StateKey]? {
-        let inline = value("INSTALL_STATE_KEYS")
-        let file = value("INSTALL_STATE_KEYS_FILE")
-        let source: String
-        let text: String
-        switch (inline, file) {
-        case (nil, nil):
-            error(
-                "INSTALL_STATE_KEYS", "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`"
-            )
-            return nil
-        case (.some, .some):
-            error("INSTALL_STATE_KEYS", "set either INSTALL_STATE_KEYS or INSTALL_STATE_KEYS_FILE, not both")
-            return nil
-        case (let value?, nil):
-            (source, text) = ("INSTALL_STATE_KEYS", value)
-        case (nil, let path?):
-            source = "INSTALL_STATE_KEYS_FILE"
-            guard path.hasPrefix("/") else {
-                error(source, "must be an absolute path")
-                return nil
-            }
-            guard let contents = FileSystem.readText(path) else {
-                error(source, "cannot read the file")
-                return nil
-            }
-            text = contents
-        }
+        guard
+            let (source, text) = inlineOrFile(
+                "INSTALL_STATE_KEYS",
+                missing: "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`")
+        else { return nil }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         guard !words.isEmpty else {
             error(source, "holds no key")
@@ -307,30 +311,17 @@ private struct Reader {
     }
 
     mutating func readClientSecret() -> Secret? {
-        let inline = value("HUBSPOT_CLIENT_SECRET")
-        let file = value("HUBSPOT_CLIENT_SECRET_FILE")
-        switch (inline, file) {
-        case (nil, nil):
-            error(
-                "HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
+        guard
+            let (source, text) = inlineOrFile(
+                "HUBSPOT_CLIENT_SECRET",
+                missing: "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
+        else { return nil }
+        let secret = text.trimmingSpaces()
+        guard !secret.isEmpty else {
+            error(source, "is empty")
             return nil
-        case (.some, .some):
-            error("HUBSPOT_CLIENT_SECRET", "set either HUBSPOT_CLIENT_SECRET or HUBSPOT_CLIENT_SECRET_FILE, not both")
-            return nil
-        case (let secret?, nil):
-            return Secret(secret)
-        case (nil, let path?):
-            guard path.hasPrefix("/"), let text = FileSystem.readText(path) else {
-                error("HUBSPOT_CLIENT_SECRET_FILE", "cannot read the file (an absolute path is needed)")
-                return nil
-            }
-            let secret = text.trimmingSpaces()
-            guard !secret.isEmpty else {
-                error("HUBSPOT_CLIENT_SECRET_FILE", "the file is empty")
-                return nil
-            }
-            return Secret(secret)
         }
+        return Secret(secret)
     }
 
     /// One key, base64url like the state keys and as long; a separate key, so a receiver that
@@ -345,31 +336,13 @@ private struct Reader {
             }
             return nil
         }
-        let source: String
-        let text: String
-        switch (inline, file) {
-        case (nil, nil):
-            error(
+        guard
+            let (source, contents) = inlineOrFile(
                 "INSTALL_WEBHOOK_KEY",
-                "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`")
-            return nil
-        case (.some, .some):
-            error("INSTALL_WEBHOOK_KEY", "set either INSTALL_WEBHOOK_KEY or INSTALL_WEBHOOK_KEY_FILE, not both")
-            return nil
-        case (let value?, nil):
-            (source, text) = ("INSTALL_WEBHOOK_KEY", value)
-        case (nil, let path?):
-            source = "INSTALL_WEBHOOK_KEY_FILE"
-            guard path.hasPrefix("/") else {
-                error(source, "must be an absolute path")
-                return nil
-            }
-            guard let contents = FileSystem.readText(path) else {
-                error(source, "cannot read the file")
-                return nil
-            }
-            text = contents.trimmingSpaces()
-        }
+                missing:
+                    "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`")
+        else { return nil }
+        let text = contents.trimmingSpaces()
         guard let bytes = Base64URL.decode(text) else {
             error(source, "the key is not base64url without padding; make one with `hubspot-install keygen`")
             return nil
