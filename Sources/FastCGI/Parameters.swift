@@ -29,6 +29,19 @@ package enum Parameters {
             "REQUEST_URI", "REQUEST_METHOD", "HTTP_COOKIE", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
             "CONTENT_LENGTH",
         ].map { Array($0.utf8) }
+
+        /// Which of the names this is; the length rules out nearly every other parameter at once.
+        static func index(of name: UnsafeRawBufferPointer) -> Int? {
+            let candidates: [Name]
+            switch name.count {
+            case 9: candidates = [.pathInfo]
+            case 11: candidates = [.requestURI, .cookie, .scriptName]
+            case 12: candidates = [.queryString]
+            case 14: candidates = [.method, .contentLength]
+            default: return nil
+            }
+            return candidates.first { Parameters.equal(bytes[$0.rawValue], name) }?.rawValue
+        }
     }
 
     /// One FastCGI request's parameters, straight into a `Request` (the last value of a name wins),
@@ -39,7 +52,7 @@ package enum Parameters {
     ) -> (request: Request, contentLength: String?)? {
         var values = [String?](repeating: nil, count: Name.allCases.count)
         let complete = scan(array, limit: limit) { name, value in
-            guard let index = Name.bytes.firstIndex(where: { equal($0, name) }) else { return }
+            guard let index = Name.index(of: name) else { return }
             values[index] = String(decoding: value, as: UTF8.self)
         }
         guard complete else { return nil }
@@ -86,7 +99,7 @@ package enum Parameters {
         return true
     }
 
-    private static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+    fileprivate static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
         name.count == bytes.count
             && name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }

@@ -13,12 +13,13 @@ package enum AccessLog {
     package static func lineBytes(_ response: Response, durationMicroseconds: Int64, unixTime: Double) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
-        json.field("time", timestamp(unixTime))
-        json.field("request_id", response.requestID)
-        json.field("route", response.route)
+        // Time, request id, route and reason are ours: fixed words, digits and base64url.
+        json.field("time", plainASCII: timestamp(unixTime))
+        json.field("request_id", plainASCII: response.requestID)
+        json.field("route", plainASCII: response.route)
         json.field("status", response.status)
         json.field("duration_us", durationMicroseconds)
-        json.field("reason", response.reason)
+        json.field("reason", plainASCII: response.reason)
         if !response.diagnostics.isEmpty { json.field("hook", response.diagnostics) }
         json.endObject()
         var line = json.bytes

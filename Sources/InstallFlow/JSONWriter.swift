@@ -29,6 +29,15 @@ package struct JSONWriter: Sendable {
 
     package mutating func field(_ name: String, _ value: Int) { field(name, Int64(value)) }
 
+    /// A value the caller knows is printable ASCII without `"` or `\\` (a route name, a reason
+    /// word, a request id, a timestamp): copied without looking at each byte.
+    package mutating func field(_ name: String, plainASCII value: String) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     package mutating func field(_ name: String, _ values: [String]) {
         key(name)
         bytes.append(UInt8(ascii: "["))
@@ -39,11 +48,13 @@ package struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// Keys are the writer's callers' own constants: plain ASCII, copied as they are.
     private mutating func key(_ name: String) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
-        appendString(name)
-        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: "\":".utf8)
     }
 
     private mutating func appendDecimal(_ value: Int64) {
