@@ -1,18 +1,63 @@
 internal import Glibc
+import Synchronization
 
-/// Lines on stderr, each written with one `write(2)` so that lines from several threads never
-/// interleave (the access log and the adapter's own messages share the stream).
+/// Lines on stderr, each written whole so that lines from several threads never interleave (the
+/// access log and the adapter's own messages share the stream).
+///
+/// Access-log lines are queued and written by a background thread every 20 ms, many in one
+/// `write(2)`: a system call per request cost more than the rest of our work on it. Any other line
+/// first writes out what is queued, so the order on stderr is the order of events; `flush()`
+/// before exit. A process killed outright loses at most the last 20 ms of access-log lines.
 package enum StandardError {
+    private static let queued = Mutex<[UInt8]>([])
+    private static let flusherStarted = Atomic<Bool>(false)
+    static let flushInterval: UInt32 = 20_000
+    static let queueLimit = 64 * 1024
+
     package static func write(line: String) {
+        flush()
         // The newline is appended in place (a log line has room to spare), not copied into an array.
         var line = line
         line.append("\n")
         _ = line.withUTF8 { Descriptor.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
 
-    /// A line already ending in a newline, as bytes.
-    package static func write(lineBytes: [UInt8]) {
-        Descriptor.writeAll(2, lineBytes)
+    /// Queues a line that already ends in a newline; written within `flushInterval`.
+    package static func queue(lineBytes: [UInt8]) {
+        startFlusher()
+        queued.withLock { queued in
+            queued.append(contentsOf: lineBytes)
+            if queued.count >= queueLimit { writeOut(&queued) }
+        }
+    }
+
+    /// Writes out every queued line now.
+    package static func flush() {
+        queued.withLock { writeOut(&$0) }
+    }
+
+    /// Called with the lock held, so batches leave in order.
+    private static func writeOut(_ queued: inout [UInt8]) {
+        guard !queued.isEmpty else { return }
+        Descriptor.writeAll(2, queued)
+        queued.removeAll(keepingCapacity: true)
+    }
+
+    private static func startFlusher() {
+        guard !flusherStarted.load(ordering: .relaxed),
+            flusherStarted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        var handle = pthread_t()
+        if pthread_create(&handle, nil, flusherEntry, nil) == 0 {
+            pthread_detach(handle)
+        }
+    }
+
+    fileprivate static func flushForever() -> Never {
+        while true {
+            usleep(flushInterval)
+            flush()
+        }
     }
 }
 
@@ -43,4 +88,9 @@ enum Descriptor {
         let flags = fcntl(fd, F_GETFD)
         if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
+}
+
+/// The flusher thread's entry point: plain nonisolated code, as for the workers.
+private func flusherEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    StandardError.flushForever()
 }

@@ -46,6 +46,8 @@ struct Serve: ParsableCommand {
         let responder = try Startup.responder(configuration)
         let respond: @Sendable (Request) -> Response = { responder.respond(to: $0) }
 
+        // Access-log lines are queued; whatever way this ends, they are written before exit.
+        defer { StandardError.flush() }
         if isCGI {
             CGIResponder.answerOne(environment: environment, respond: respond, log: Startup.logRequest)
             return

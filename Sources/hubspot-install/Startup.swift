@@ -49,7 +49,7 @@ enum Startup {
 
     /// One JSON line per request on stderr, written in one call.
     @Sendable static func logRequest(_ response: Response, durationMicroseconds: Int64) {
-        StandardError.write(
+        StandardError.queue(
             lineBytes: AccessLog.lineBytes(
                 response, durationMicroseconds: durationMicroseconds, unixTime: WallClock.now()))
     }

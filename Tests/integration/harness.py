@@ -182,6 +182,9 @@ class Responder:
         return "\"started\"" in self.stderr()
 
     def stderr(self) -> str:
+        # Access-log lines are written in batches every 20 ms (StandardError.swift): give the
+        # last batch time to land, so a check of the log sees every request made before it.
+        time.sleep(0.05)
         return self.stderr_path.read_text(errors="replace")
 
     def log_lines(self) -> list:
