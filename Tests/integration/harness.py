@@ -62,6 +62,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def accepts(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for(predicate, timeout=10.0, interval=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -270,11 +279,7 @@ http {{
         if self.process.poll() is not None:
             raise AssertionError("nginx exited: " + self.process.stderr.read().decode(errors="replace")
                                  + self.error_log.read_text(errors="replace"))
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
+        return accepts(self.port)
 
     @property
     def url(self) -> str:
