@@ -74,12 +74,10 @@ package struct StateSigner: Sendable {
                 .isValidAuthenticationCode(UnsafeRawBufferPointer(rebasing: raw[Self.payloadByteCount...]))
         }
         guard valid else { return .failure(.badTag) }
-        var issuedAt: UInt64 = 0
-        for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
-        let issued = Int64(bitPattern: issuedAt)
-        if issued > now + Self.futureAllowance { return .failure(.fromTheFuture) }
-        if now - issued > ttl { return .failure(.expired) }
-        return .success(VerifiedState(issuedAt: issued, nonce: Array(token[13..<Self.payloadByteCount])))
+        let claims = Self.claims(of: token)
+        if claims.issuedAt > now + Self.futureAllowance { return .failure(.fromTheFuture) }
+        if now - claims.issuedAt > ttl { return .failure(.expired) }
+        return .success(claims)
     }
 
     /// What a well-formed state of ours claims, unverified: for choosing the words of a refusal
@@ -88,9 +86,14 @@ package struct StateSigner: Sendable {
         guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text), token.count == Self.byteCount,
             token[0] == Self.version, keys.contains(where: { $0.id.elementsEqual(token[1..<5]) })
         else { return nil }
+        return Self.claims(of: token)
+    }
+
+    /// Issued-at and nonce of a decoded token of the right length.
+    private static func claims(of token: [UInt8]) -> VerifiedState {
         var issuedAt: UInt64 = 0
         for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
-        return VerifiedState(issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<Self.payloadByteCount]))
+        return VerifiedState(issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<payloadByteCount]))
     }
 
     /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a
