@@ -224,7 +224,7 @@ struct URLSettingTests {
         ("INSTALL_SUCCESS_URL", "https://ok.example/done#\u{7F}"),
         ("HUBSPOT_AUTHORIZE_URL", "https://app.hubspot.com/oauth/authorize?x=\r\ny"),
         ("HUBSPOT_TOKEN_URL", "https://api.hubapi.com/oauth/v3/token?\u{0}"),
-        ("HUBSPOT_REDIRECT_URI", "https://install.example.com/oauth/callback?\r"),
+        ("HUBSPOT_REDIRECT_URI", "https://install.example.com/oauth/callback?a=\rb"),
         ("INSTALL_TOKEN_HOOK", "webhook:https://hooks.example/install?\r\nX: y"),
     ])
     func controlByteInAURLSettingIsRefusedNamingTheKey(_ key: String, _ value: String) {

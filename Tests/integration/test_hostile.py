@@ -10,6 +10,7 @@ import sqlite3
 import struct
 import subprocess
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -225,3 +226,68 @@ def test_absurd_expires_in_gives_success_with_an_unknown_expiry(make_stack, make
     access = [r for r in standin.requests if r["endpoint"] == "token"][0]["response"]["access_token"]
     refresh = [r for r in standin.requests if r["endpoint"] == "token"][0]["response"]["refresh_token"]
     stack.secrets.update({access, refresh})
+
+
+# ---- README's exec-hook example, run as written against the HubSpot stand-in ----------------------
+
+def readme_exec_hook() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("exchange it right away, for example:\n\n```sh\n") + len(
+        "exchange it right away, for example:\n\n```sh\n")
+    return readme[start:readme.index("\n```", start) + 1]
+
+
+def test_readme_exec_hook_keeps_the_secret_off_the_command_line():
+    script = readme_exec_hook()
+    assert "client_secret=$" not in script and "client_secret@-" in script
+    first_lines = script.splitlines()[:3]
+    assert any("INSTALL_TOKEN_HOOK_ENV=" in line and "HUBSPOT_CLIENT_SECRET" in line for line in first_lines)
+
+
+@pytest.mark.parametrize("failure", [None, 500, "close"])
+def test_readme_exec_hook_exchanges_the_code_and_never_truncates_old_tokens(make_stack, make_standin, tmp_path,
+                                                                            failure):
+    from harness import CLIENT_ID
+    standin = make_standin(client_id=CLIENT_ID, redirect_uris=[REDIRECT_URI], scopes="oauth contacts",
+                           optional_scopes="automation", hub_id=4242, auto_decision="connect")
+    out_dir = tmp_path / "my-app"
+    out_dir.mkdir(mode=0o700)
+    out = out_dir / "tokens.json"
+    out.write_text('{"previous":"tokens"}')
+    hook = tmp_path / "readme-hook.sh"
+    hook.write_text(readme_exec_hook().replace("/var/lib/my-app/tokens.json", str(out)))
+    hook.chmod(0o755)
+    secret = "test-client-secret-do-not-use"
+    stack = make_stack(INSTALL_TOKEN_HOOK=f"exec:{hook}", INSTALL_TOKEN_HOOK_ENV="HUBSPOT_CLIENT_SECRET HUBSPOT_TOKEN_URL",
+                       HUBSPOT_CLIENT_SECRET=secret, HUBSPOT_TOKEN_URL=standin.url + "/oauth/v3/token",
+                       HUBSPOT_AUTHORIZE_URL=standin.url + "/oauth/authorize")
+    stack.secrets.add(secret)
+    if failure == 500:
+        standin.failures.append({"endpoint": "token", "status": 500, "body": None, "count": 1, "delay": 0,
+                                 "content_type": None, "close": False})
+    elif failure == "close":
+        standin.failures.append({"endpoint": "token", "status": None, "body": None, "count": 1, "delay": 0,
+                                 "content_type": None, "close": True})
+
+    response, state, cookie = stack.authorize()
+    consent = requests.get(response.headers["Location"], allow_redirects=False, timeout=30)
+    back = urlsplit(consent.headers["Location"])
+    stack.secrets.update(value for pair in back.query.split("&") for value in pair.split("=", 1)[1:])
+    done = stack.get("/oauth/callback?" + back.query, cookie=cookie)
+
+    token_requests = [r for r in standin.requests if r["endpoint"] == "token"]
+    assert len(token_requests) == 1
+    assert token_requests[0]["params"]["client_id"] == CLIENT_ID
+    assert token_requests[0]["params"]["redirect_uri"] == REDIRECT_URI
+    if failure is None:
+        assert done.status_code == 303, done.text
+        saved = json.loads(out.read_text())
+        assert saved["hub_id"] == 4242 and saved["access_token"] == token_requests[0]["response"]["access_token"]
+        stack.secrets.update({saved["access_token"], saved["refresh_token"]})
+        assert oct(out.stat().st_mode & 0o777) == oct(0o600)
+    else:
+        # HubSpot did not answer: "try again", and the tokens already there are untouched.
+        assert done.status_code == 502, done.text
+        assert "HubSpot did not answer" in done.text
+        assert out.read_text() == '{"previous":"tokens"}'
+    assert sorted(p.name for p in out_dir.iterdir()) == ["tokens.json"]
