@@ -235,3 +235,18 @@ struct URLSettingTests {
         }
     }
 }
+
+/// `CONTENT_LENGTH` as a client (through a web server) may send it: drained up to the bound or not
+/// at all, never a trap.
+struct ContentLengthTests {
+    @Test(arguments: [
+        (String?.none, Int?.none), ("", nil), ("0", nil), ("00", nil), ("1", 1), ("4096", 4096), ("65536", 65_536),
+        ("65537", 65_536), ("-1", nil), ("-0", nil), ("+5", nil), (" 5", nil), ("5 ", nil), ("0x10", nil),
+        ("1e3", nil), ("9223372036854775807", 65_536), ("9223372036854775808", 65_536), ("-9223372036854775808", nil),
+        ("18446744073709551616", 65_536), (String(repeating: "9", count: 10_000), 65_536), ("\u{0661}", nil),
+        ("5\u{0}", nil),
+    ])
+    func contentLengthIsDrainedUpToTheBound(_ text: String?, _ expected: Int?) {
+        #expect(ContentLength.toDrain(text, limit: 65_536) == expected)
+    }
+}

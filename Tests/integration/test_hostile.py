@@ -291,3 +291,21 @@ def test_readme_exec_hook_exchanges_the_code_and_never_truncates_old_tokens(make
         assert "HubSpot did not answer" in done.text
         assert out.read_text() == '{"previous":"tokens"}'
     assert sorted(p.name for p in out_dir.iterdir()) == ["tokens.json"]
+
+
+# ---- FastCGI parameters with extreme numbers, straight to the responder's socket ------------------
+
+@pytest.mark.parametrize("content_length", ["9223372036854775807", "9223372036854775808", "18446744073709551616",
+                                            "-9223372036854775808", "-1", "+5", " 5", "0x10", "9" * 5000, ""])
+def test_extreme_content_length_is_answered_and_the_responder_stays(make_stack, content_length):
+    from harness import fastcgi_request
+    stack = make_stack()
+    pid = stack.responder.process.pid
+    params = [("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/healthz"), ("CONTENT_LENGTH", content_length),
+              ("CONTENT_TYPE", "application/x-www-form-urlencoded")]
+    answer = fastcgi_request(stack.responder.socket_path, params, stdin=b"a=1" * 10, timeout=30)
+    assert answer.startswith(b"Status: 405"), answer[:200]
+    answer = fastcgi_request(stack.responder.socket_path, [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/healthz"),
+                                                          ("CONTENT_LENGTH", content_length)], timeout=30)
+    assert answer.startswith(b"Status: 200") and answer.endswith(b"ok\n"), answer[:200]
+    assert_still_serving(stack, pid)
