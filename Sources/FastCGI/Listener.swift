@@ -207,7 +207,9 @@ package struct Listener: Sendable, CustomStringConvertible {
         unsetenv("LISTEN_PID")
         unsetenv("LISTEN_FDS")
         unsetenv("LISTEN_FDNAMES")
-        for fd in 3..<(3 + count) { Descriptor.setCloseOnExec(fd) }
+        // The count is only a number in the environment: bounded before `3 + count` can overflow
+        // (or walk billions of descriptors); a process holds far fewer.
+        for fd in 3..<(3 + min(count, 65_536)) { Descriptor.setCloseOnExec(fd) }
         guard isListeningSocket(3) else {
             throw ServerError(.inherited, "LISTEN_FDS is set but fd 3 is not a listening stream socket")
         }

@@ -87,8 +87,9 @@ package enum Parameters {
             index += 1
             guard index <= limit.count else { return false }
             let length = strlen(entry)
+            // Compared before adding: `total` never exceeds the limit, so the subtraction cannot wrap.
+            guard length <= limit.totalBytes - total else { return false }
             total += length
-            guard total <= limit.totalBytes else { return false }
             let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             // An entry without `=` is no parameter; the name is up to the first `=`, the value may hold more.
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }

@@ -1,5 +1,6 @@
 internal import CFastCGI
 internal import Glibc
+import InstallFlow
 
 /// No route takes a body, but one a client sent must still be read: libfcgi's `FCGX_Finish_r` does
 /// not drain stdin, and closing a socket with unread data can reset the connection before nginx has
@@ -32,7 +33,6 @@ enum RequestBody {
     }
 
     private static func announcedLength(_ text: String?) -> Int? {
-        guard let text, let length = Int(text), length > 0 else { return nil }
-        return min(length, discardLimit)
+        ContentLength.toDrain(text, limit: discardLimit)
     }
 }

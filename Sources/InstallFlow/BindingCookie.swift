@@ -8,21 +8,17 @@ package struct BindingCookie: Sendable {
     /// where browsers refuse `__Host-` cookies.
     package let name: String
     private let attributes: String
-    private let clearingAttributes: String
 
     package init(isHTTPS: Bool, ttl: Int64) {
         name = isHTTPS ? "__Host-hubspot-install" : "hubspot-install"
         // Lax, not Strict: the way back from HubSpot is a cross-site top-level navigation.
         let common = "; Path=/; HttpOnly; SameSite=Lax" + (isHTTPS ? "; Secure" : "")
         attributes = "; Max-Age=\(ttl)" + common
-        clearingAttributes = "; Max-Age=0" + common
     }
 
     package func setCookie(_ value: [UInt8]) -> String {
         name + "=" + Base64URL.encode(value) + attributes
     }
-
-    package var clearCookie: String { name + "=" + clearingAttributes }
 
     package enum Found: Sendable, Equatable {
         case none

@@ -85,6 +85,12 @@ private struct Reader {
                 error(fileKey, "must be an absolute path")
                 return nil
             }
+            let (problem, looseMode) = FileSystem.secretFileProblem(path)
+            if let looseMode { warning(fileKey, looseMode) }
+            if let problem {
+                error(fileKey, problem)
+                return nil
+            }
             guard let contents = FileSystem.readText(path) else {
                 error(fileKey, "cannot read the file")
                 return nil
@@ -215,12 +221,11 @@ private struct Reader {
 
     mutating func readServiceURL(_ key: String, default defaultValue: String) -> String? {
         let text = value(key) ?? defaultValue
-        guard let parts = URLParts(text), !parts.hasFragment, !parts.hasUserInfo else {
-            error(key, "must be an absolute https URL without a #fragment or user:password@")
-            return nil
-        }
-        guard parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback) else {
-            error(key, "must use https (plain http only for a local stand-in on localhost)")
+        guard let parts = URLParts.webTarget(text), !parts.hasFragment else {
+            error(
+                key,
+                "must be an absolute https URL (plain http only for a local stand-in on localhost) of printable "
+                    + "ASCII, without a #fragment or user:password@")
             return nil
         }
         return text
@@ -263,7 +268,7 @@ private struct Reader {
 
     mutating func readTTL() -> Int64? {
         guard let text = value("INSTALL_STATE_TTL") else { return 600 }
-        guard let ttl = Int64(text), ttl > 0, ttl <= 86_400 else {
+        guard let ttl = Configuration.wholeNumber(text), ttl > 0, ttl <= 86_400 else {
             error("INSTALL_STATE_TTL", "must be a whole number of seconds from 1 to 86400")
             return nil
         }
@@ -298,10 +303,8 @@ private struct Reader {
         }
         if text.hasPrefix("webhook:") {
             let url = String(text.dropFirst(8))
-            guard let parts = URLParts(url), !parts.hasFragment, !parts.hasUserInfo,
-                parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
-            else {
-                error(key, "webhook: needs an absolute https URL (http only on localhost)")
+            guard let parts = URLParts.webTarget(url), !parts.hasFragment else {
+                error(key, "webhook: needs an absolute https URL (http only on localhost) of printable ASCII")
                 return nil
             }
             return .webhook(url: url)
@@ -375,7 +378,7 @@ private struct Reader {
 
     mutating func readTimeout() -> Double? {
         guard let text = value("INSTALL_TOKEN_HOOK_TIMEOUT") else { return 10 }
-        guard let seconds = Double(text), seconds > 0, seconds <= 300 else {
+        guard let seconds = Configuration.decimalNumber(text), seconds > 0, seconds <= 300 else {
             error("INSTALL_TOKEN_HOOK_TIMEOUT", "must be a number of seconds above 0 and at most 300")
             return nil
         }
@@ -431,17 +434,39 @@ private struct Reader {
     mutating func readSuccessURL() -> String? {
         guard let text = value("INSTALL_SUCCESS_URL") else { return nil }
         if text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\")
-            && text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+            && text.utf8.allSatisfy(URLParts.isPrintableASCII)
         {
             return text
         }
-        guard let parts = URLParts(text), !parts.hasUserInfo,
-            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
-        else {
-            error("INSTALL_SUCCESS_URL", "must be an absolute https URL or a path starting with /")
+        guard URLParts.webTarget(text) != nil else {
+            error(
+                "INSTALL_SUCCESS_URL",
+                "must be an absolute https URL or a path starting with /, printable ASCII only (no spaces or control "
+                    + "characters)")
             return nil
         }
         return text
+    }
+}
+
+extension Configuration {
+    /// Plain decimal digits only, at most 18 of them, so the value always fits an `Int64`: no sign,
+    /// no spaces, no `0x`, and no text that `Int64(_:)` would quietly take (`+600`).
+    package static func wholeNumber(_ text: String) -> Int64? {
+        guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
+        return Int64(text)
+    }
+
+    /// `digits[.digits]`, at most 18 characters: never `nan`, `inf`, an exponent or hex, which
+    /// `Double(_:)` would all accept.
+    package static func decimalNumber(_ text: String) -> Double? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard text.utf8.count <= 18,
+            parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } })
+        else { return nil }
+        return Double(text)
     }
 }
 

@@ -58,13 +58,36 @@ package enum FileSystem {
         return nil
     }
 
-    /// A directory other users can write to or that someone else owns is refused: markers there
-    /// could be planted or removed.
+    /// A directory that others could plant or remove files in is refused: one writable by its group
+    /// or by every user, or owned by another user who is not root. Root is no exception: a root
+    /// process trusts a directory another user owns no more than anyone does.
     package static func ownershipProblem(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return "does not exist" }
-        if info.st_uid != getuid() && getuid() != 0 { return "is owned by another user" }
-        if info.st_mode & S_IWOTH != 0 { return "is writable by every user" }
+        guard stat(path, &info) == 0 else { return "\(path) does not exist" }
+        if let owner = foreignOwner(info) { return "\(path) is owned by another user (uid \(owner))" }
+        if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            return "\(path) is writable by its group or by every user (chmod go-w, or 0700)"
+        }
         return nil
+    }
+
+    /// What is wrong with a file holding a secret (a `*_FILE` setting): an error when another user
+    /// who is not root owns it (they can change the secret), a warning when its group or every user
+    /// may read it.
+    package static func secretFileProblem(_ path: String) -> (error: String?, warning: String?) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return ("cannot read the file", nil) }
+        if let owner = foreignOwner(info) {
+            return ("\(path) is owned by another user (uid \(owner)); it must belong to this user or root", nil)
+        }
+        if info.st_mode & (S_IRGRP | S_IROTH) != 0 {
+            return (nil, "\(path) is readable by its group or by every user (chmod 600 it)")
+        }
+        return (nil, nil)
+    }
+
+    /// The owner's uid when it is neither this process's user nor root.
+    private static func foreignOwner(_ info: stat) -> UInt32? {
+        info.st_uid != getuid() && info.st_uid != 0 ? info.st_uid : nil
     }
 }

@@ -55,7 +55,8 @@ package struct InstallReceipt: Sendable, Equatable {
             index += length
         }
         let issuedAt = Int64(bitPattern: issued)
-        guard index == body.count, now - issuedAt <= lifetime, issuedAt - now <= 60 else { return nil }
+        // Compared, never subtracted: `now` is ours, the issued-at is whatever 8 bytes came in.
+        guard index == body.count, issuedAt >= now - lifetime, issuedAt <= now + 60 else { return nil }
         return InstallReceipt(
             account: fields[0], ungrantedOptionalScopes: fields[1].split(separator: " ").map(String.init),
             issuedAt: issuedAt)

@@ -182,10 +182,11 @@ package final class InstallResponder: Sendable {
             reason: "head_ignored", route: "callback")
     }
 
-    private func reject(_ page: Page, _ reason: String, clearingCookie: Bool = false) -> Response {
-        var response = self.page(page, route: "callback", reason: reason)
-        if clearingCookie { response.headers.append(.init("Set-Cookie", cookie.clearCookie)) }
-        return response
+    /// The binding cookie is never cleared here: it expires with the state (`Max-Age` = TTL). Another
+    /// tab's state is bound to the same cookie, so clearing it when one tab finishes would strand the
+    /// other; a used state stays refused by its marker whatever the cookie.
+    private func reject(_ page: Page, _ reason: String) -> Response {
+        self.page(page, route: "callback", reason: reason)
     }
 
     /// Verifies the round trip, then hands the code to the hook, exactly once per state.
@@ -219,7 +220,7 @@ package final class InstallResponder: Sendable {
         if let error = query.error {
             // A genuine round trip that HubSpot ended: use the state up so it cannot be replayed.
             _ = nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now)
-            return reject(Self.providerPage(error), "provider_error", clearingCookie: true)
+            return reject(Self.providerPage(error), "provider_error")
         }
         guard let code = query.code else { return reject(.invalidLink, "code_missing") }
         guard CallbackQuery.isPlausibleCode(code) else { return reject(.invalidLink, "code_malformed") }
@@ -238,7 +239,6 @@ package final class InstallResponder: Sendable {
                 status: 303,
                 headers: Self.securityHeaders + [
                     .init("Location", Self.safeRedirect(outcome.redirect) ?? configuration.successURL),
-                    .init("Set-Cookie", cookie.clearCookie),
                     .init("Cache-Control", "no-store"),
                 ],
                 body: [], reason: "ok", route: "callback")
@@ -252,20 +252,21 @@ package final class InstallResponder: Sendable {
             case .codeRejected: page = .linkExpired
             case .providerUnavailable: page = .hubSpotUnavailable
             }
-            var response = reject(page, error.kind.rawValue, clearingCookie: true)
+            var response = reject(page, error.kind.rawValue)
             response.diagnostics = error.detail
             return response
         }
     }
 
-    /// No cookie came back, so the state cannot be verified. The cookie is cleared once an install
-    /// completes and expires with the state, so the usual reason is not another browser but Back
-    /// (and Connect again) after success, or a late return: say that, from what the state claims.
-    /// Every answer here is a refusal; the claims only pick its words.
+    /// No cookie came back, so the state cannot be verified. The cookie expires with the state, so
+    /// the usual reason is not another browser but a late return, or Back (and Connect again) after
+    /// the cookie expired: say that, from what the state claims. Every answer here is a refusal; the
+    /// claims only pick its words, and they are any bytes an attacker chose, so nothing in here may
+    /// do arithmetic on them.
     private func withoutBinding(_ stateText: String, now: Int64) -> Response {
         if let claims = signer.unverifiedClaims(stateText) {
             if nonces.wasClaimed(nonce: claims.nonce) { return reject(.linkUsed, "state_replayed") }
-            if now - claims.issuedAt > configuration.stateTTL { return reject(.linkExpired, "state_expired") }
+            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return reject(.linkExpired, "state_expired") }
         }
         return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
     }
@@ -278,10 +279,7 @@ package final class InstallResponder: Sendable {
 
     /// A hook may choose where the user goes next, but only to an absolute https URL.
     static func safeRedirect(_ target: String?) -> String? {
-        guard let target, let parts = URLParts(target), !parts.hasUserInfo,
-            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback),
-            target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        else { return nil }
+        guard let target, URLParts.webTarget(target) != nil else { return nil }
         return target
     }
 }

@@ -69,7 +69,8 @@ package final class DirectoryNonceStore: NonceStore {
             guard name.utf8.count == 40 else { continue }
             var info = stat()
             let path = directory + "/" + name
-            if stat(path, &info) == 0, Int64(info.st_mtim.tv_sec) + ttl + 60 < now {
+            // Any mtime can be set on a file (touch -d), so it is compared, never added to.
+            if stat(path, &info) == 0, Int64(info.st_mtim.tv_sec) < now - ttl - 60 {
                 unlink(path)
             }
         }

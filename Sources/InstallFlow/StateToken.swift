@@ -76,8 +76,15 @@ package struct StateSigner: Sendable {
         guard valid else { return .failure(.badTag) }
         let claims = Self.claims(of: token)
         if claims.issuedAt > now + Self.futureAllowance { return .failure(.fromTheFuture) }
-        if now - claims.issuedAt > ttl { return .failure(.expired) }
+        if isExpired(issuedAt: claims.issuedAt, now: now) { return .failure(.expired) }
         return .success(claims)
+    }
+
+    /// Whether a state issued at `issuedAt` is older than the TTL. The issued-at may come from a
+    /// state nobody verified (any 8 bytes), so it is only compared, never subtracted: `now` and the
+    /// TTL are ours and small, `now - ttl` cannot overflow, `now - issuedAt` could.
+    package func isExpired(issuedAt: Int64, now: Int64) -> Bool {
+        issuedAt < now - ttl
     }
 
     /// What a well-formed state of ours claims, unverified: for choosing the words of a refusal

@@ -10,9 +10,13 @@ package struct URLParts: Sendable, Equatable {
     package var query: String?
     package var hasFragment: Bool
 
-    /// Nil when the text is not `scheme://authority[/path][?query][#fragment]` with a plain host.
+    /// Nil when the text is not `scheme://authority[/path][?query][#fragment]` with a plain host,
+    /// or holds anything but printable ASCII anywhere (query and fragment included): these URLs end
+    /// up in `Location` headers and request lines, where a control byte would split the header.
     package init?(_ text: String) {
-        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
+        guard text.utf8.allSatisfy(Self.isPrintableASCII), let colon = text.firstIndex(of: ":"),
+            text[colon...].hasPrefix("://")
+        else { return nil }
         scheme = text[..<colon].lowercased()
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter }) else { return nil }
         var rest = text[colon...].dropFirst(3)
@@ -46,13 +50,11 @@ package struct URLParts: Sendable, Equatable {
             host = String(hostPort[...close])
             let after = hostPort[hostPort.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number)
-                else { return nil }
+                guard after.hasPrefix(":"), let number = Self.port(after.dropFirst()) else { return nil }
                 port = number
             }
         } else if let colon = hostPort.lastIndex(of: ":") {
-            guard let number = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(number)
-            else { return nil }
+            guard let number = Self.port(hostPort[hostPort.index(after: colon)...]) else { return nil }
             port = number
             host = String(hostPort[..<colon])
         } else {
@@ -63,6 +65,27 @@ package struct URLParts: Sendable, Equatable {
             host.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "%" && $0 != "\\" }),
             !path.unicodeScalars.contains(where: { !$0.isASCII || $0.value <= 0x20 || $0 == "\\" })
         else { return nil }
+    }
+
+    /// 1 to 65535 in at most five plain digits (`Int(_:)` alone would take `+443`).
+    private static func port(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let number = Int(text), (1...65535).contains(number)
+        else { return nil }
+        return number
+    }
+
+    /// Visible ASCII: no control byte, no space, nothing beyond 0x7E.
+    package static func isPrintableASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+
+    /// The one rule for an absolute URL we send a browser or a request to (a success URL, a hook's
+    /// redirect, a token endpoint, a webhook): printable ASCII only, no `user:password@`, https, or
+    /// plain http to a loopback host (a local stand-in). Nil when the text breaks it.
+    package static func webTarget(_ text: String) -> URLParts? {
+        guard let parts = URLParts(text), !parts.hasUserInfo,
+            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
+        else { return nil }
+        return parts
     }
 
     /// `localhost`, or a name under it: the only hosts HubSpot accepts plain http for.

@@ -30,7 +30,10 @@ struct HTTPResponse: Sendable {
 enum HTTPFailure: Error, Sendable, Equatable {
     /// Nothing (or not all of the answer) arrived before the deadline.
     case timedOut
-    /// No connection, or it broke before an answer: worth another try.
+    /// The request provably never left: the connection was refused or the host name did not
+    /// resolve. Only this is safe to send again when the receiver must act once.
+    case unreached(String)
+    /// The connection broke, or the answer was not HTTP: the body may have been read and acted on.
     case connection(String)
     /// The answer was larger than the client accepts.
     case tooLarge
@@ -196,8 +199,8 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
         guard let error = error as? URLError else { return .connection("transport error") }
         switch error.code {
         case .timedOut: return .timedOut
-        case .cannotConnectToHost: return .connection("connection refused")
-        case .cannotFindHost, .dnsLookupFailed: return .connection("host not found")
+        case .cannotConnectToHost: return .unreached("connection refused")
+        case .cannotFindHost, .dnsLookupFailed: return .unreached("host not found")
         case .networkConnectionLost: return .connection("connection lost")
         case .notConnectedToInternet: return .connection("no network")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,

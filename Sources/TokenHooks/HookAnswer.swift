@@ -1,4 +1,5 @@
 import FoundationEssentials
+internal import InstallFlow
 
 /// What an exec hook printed on stdout when it exited 0: nothing, or one JSON object whose optional
 /// `redirect` chooses where the user goes next and whose optional `account` names what was connected.
@@ -41,41 +42,12 @@ struct HookAnswer {
         self.account = fields.account
     }
 
-    /// Absolute https, or http to localhost for a local stand-in: the rule DESIGN.md §3 sets for the
-    /// URLs it configures. Checked strictly on the characters RFC 3986 allows, because browsers and
-    /// URL parsers disagree about backslashes, whitespace and userinfo; those are refused, not read.
+    /// The one URL rule of the flow (`URLParts.webTarget`: printable ASCII, no userinfo, https or
+    /// http to a loopback host), and stricter still on the characters: only those RFC 3986 allows,
+    /// because browsers and URL parsers disagree about backslashes and the like; those are refused,
+    /// not read.
     private static func isAcceptableRedirect(_ url: String) -> Bool {
-        guard url.utf8.count <= 2048, url.utf8.allSatisfy(isURICharacter) else { return false }
-        let lowercased = url.lowercased()
-        let schemeLength: Int
-        if lowercased.hasPrefix("https://") {
-            schemeLength = "https://".count
-        } else if lowercased.hasPrefix("http://") {
-            schemeLength = "http://".count
-        } else {
-            return false
-        }
-        let authority = lowercased.dropFirst(schemeLength).prefix { !"/?#".contains($0) }
-        guard !authority.contains("@") else { return false }
-
-        let host: Substring
-        let port: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return false }
-            host = authority[...close]
-            let rest = authority[authority.index(after: close)...]
-            guard rest.isEmpty || rest.hasPrefix(":") else { return false }
-            port = rest.isEmpty ? nil : rest.dropFirst()
-        } else if let colon = authority.firstIndex(of: ":") {
-            host = authority[..<colon]
-            port = authority[authority.index(after: colon)...]
-        } else {
-            host = authority
-            port = nil
-        }
-        guard !host.isEmpty else { return false }
-        if let port, port.isEmpty || port.count > 5 || !port.allSatisfy(\.isASCIIDigit) { return false }
-        return schemeLength == "https://".count || host == "localhost"
+        url.utf8.count <= 2048 && url.utf8.allSatisfy(isURICharacter) && URLParts.webTarget(url) != nil
     }
 
     private static func isURICharacter(_ byte: UInt8) -> Bool {
@@ -86,8 +58,4 @@ struct HookAnswer {
         default: Array("-._~:/?#[]@!$&'()*+,;=%".utf8).contains(byte)
         }
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isWholeNumber }
 }

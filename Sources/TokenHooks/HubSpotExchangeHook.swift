@@ -68,7 +68,9 @@ package struct HubSpotExchangeHook: TokenHook {
         let installedAt = now()
         let install = StoredInstall(
             hubID: hubID, hubDomain: domain, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
-            expiresAt: tokens.expiresIn.map { installedAt + $0 }, scopes: scopes, tokenType: tokens.tokenType,
+            expiresAt: tokens.expiresIn.flatMap { Self.expiry(installedAt: installedAt, expiresIn: $0) },
+            scopes: scopes,
+            tokenType: tokens.tokenType,
             installedAt: installedAt, updatedAt: installedAt)
         do {
             try store.save(install)
@@ -117,7 +119,7 @@ package struct HubSpotExchangeHook: TokenHook {
             case .timedOut:
                 throw HookFailure(
                     .providerUnavailable, detail: "HubSpot's \(what) did not answer within \(Self.seconds(timeout))")
-            case .connection(let words):
+            case .connection(let words), .unreached(let words):
                 throw HookFailure(.providerUnavailable, detail: "HubSpot's \(what): \(words)")
             case .tooLarge:
                 throw HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered more than we read")
@@ -125,6 +127,13 @@ package struct HubSpotExchangeHook: TokenHook {
                 throw HookFailure(.failed, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
             }
         }
+    }
+
+    /// When a token given `expiresIn` seconds at `installedAt` expires; nil (unknown) rather than a
+    /// trap when the sum does not fit, whatever the token endpoint claimed.
+    static func expiry(installedAt: Int64, expiresIn: Int64) -> Int64? {
+        let (sum, overflow) = installedAt.addingReportingOverflow(expiresIn)
+        return overflow ? nil : sum
     }
 
     /// "10 s", not "10.0 s".

@@ -50,7 +50,11 @@ enum JSONValue: Decodable, Sendable, Equatable {
         switch self {
         case .integer(let value): return value
         case .number(let value): return value == value.rounded() && abs(value) < 9e15 ? Int64(value) : nil
-        case .string(let text): return Int64(text)
+        case .string(let text):
+            // Digits with an optional minus, nothing `Int64(_:)` would also take (`+5`); too large is nil.
+            let digits = text.hasPrefix("-") ? text.utf8.dropFirst() : text.utf8[...]
+            guard (1...19).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int64(text)
         default: return nil
         }
     }

@@ -46,7 +46,7 @@ enum TokenEndpointAnswer {
         let scopes = json["scopes"]?.words ?? json["scope"]?.words
         return IssuedTokens(
             accessToken: Secret(access), refreshToken: Secret(refresh),
-            expiresIn: json["expires_in"]?.integer.flatMap { $0 > 0 ? $0 : nil },
+            expiresIn: json["expires_in"]?.integer.flatMap { longestLifetime.contains($0) ? $0 : nil },
             tokenType: json["token_type"]?.string.flatMap(safeWord) ?? "bearer",
             hubID: json["hub_id"]?.integer, scopes: scopes)
     }
@@ -67,6 +67,11 @@ enum TokenEndpointAnswer {
         return TokenMetadata(
             hubID: json["hub_id"]?.integer, hubDomain: domain, scopes: json["scopes"]?.words ?? json["scope"]?.words)
     }
+
+    /// The `expires_in` believed: HubSpot's access tokens live 30 minutes, so a lifetime of zero,
+    /// below or beyond a year is nonsense, and is stored as an unknown expiry rather than added to a
+    /// clock (where `Int64.max` seconds would overflow).
+    static let longestLifetime: ClosedRange<Int64> = 1...(366 * 86_400)
 
     /// Status words that mean the code is spent: expired, already used, or never issued.
     static let codeWords: Set<String> = ["BAD_AUTH_CODE", "EXPIRED_AUTH_CODE"]

@@ -83,8 +83,17 @@ package final class TokenStore: Sendable {
         }
     }
 
+    /// The directory holding the file at `path` (`/` for a file at the root).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
+    }
+
     /// Whether `path` could serve as the store, without creating anything (for `check`).
     package static func problem(at path: String) -> String? {
+        if FileSystem.isDirectory(directory(of: path)), let problem = FileSystem.ownershipProblem(directory(of: path)) {
+            return problem
+        }
         var info = stat()
         if lstat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFREG else { return "\(path) is not a regular file" }
@@ -126,10 +135,13 @@ package final class TokenStore: Sendable {
     /// anything but a regular file (a symlink planted in a shared directory, say).
     private static func prepareFile(_ path: String, create: Bool) throws(TokenStoreError) {
         guard path.hasPrefix("/") else { throw TokenStoreError(detail: "\(path) is not an absolute path") }
-        if create, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            if let problem = FileSystem.makeDirectory(String(path[..<slash]), mode: 0o700) {
-                throw TokenStoreError(detail: problem)
-            }
+        let directory = Self.directory(of: path)
+        if create, let problem = FileSystem.makeDirectory(directory, mode: 0o700) {
+            throw TokenStoreError(detail: problem)
+        }
+        // Whoever can write the directory can swap the file (or plant its -wal) under us.
+        if FileSystem.isDirectory(directory), let problem = FileSystem.ownershipProblem(directory) {
+            throw TokenStoreError(detail: problem)
         }
         let flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0)
         let fd = open(path, flags, 0o600)

@@ -5,11 +5,13 @@ package import InstallFlow
 /// The `webhook:URL` hook of DESIGN.md §6: POSTs the grant's JSON, signed with
 /// `Install-Signature`, and takes any 2xx as success.
 ///
-/// Connection errors and 5xx answers are retried, at most `maxAttempts` times in all, with a short
-/// pause, all within one deadline (`INSTALL_TOKEN_HOOK_TIMEOUT`); each attempt is signed afresh.
-/// A retried post carries the same `request_id`, so a receiver can tell a repeat from a new
-/// install. Nothing else is retried: a 4xx says the receiver refused (and the same post would be
-/// refused again), a redirect is not followed, and a timeout has used up the deadline.
+/// A post is sent again only when it provably never reached the receiver: the connection was
+/// refused or the host name did not resolve. Then it is retried, at most `maxAttempts` times in
+/// all, with a short pause, within one deadline (`INSTALL_TOKEN_HOOK_TIMEOUT`), each attempt signed
+/// afresh. Once the body may have been sent, it is never sent again: a receiver that read it may
+/// already be exchanging the single-use code, and a second post would have it act twice. So a 5xx,
+/// a dropped connection or a timeout is "try again later" for the person, a 4xx or a redirect (not
+/// followed) is a failure, and receivers deduplicate on `request_id` all the same.
 package struct WebhookHook: TokenHook {
     package let url: String
     package let timeout: Double
@@ -46,19 +48,23 @@ package struct WebhookHook: TokenHook {
                 Thread.sleep(forTimeInterval: pause)
             }
             attempts += 1
-            guard let retryable = try post(body, deadline: deadline) else { return HookOutcome() }
-            problem = retryable
+            guard let unreached = try post(body, deadline: deadline) else { return HookOutcome() }
+            problem = unreached
         }
         let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
         throw HookFailure(.providerUnavailable, detail: "\(problem) (\(tries))")
     }
 
-    /// One signed post: nil on success, a retryable problem, or a failure not worth retrying.
+    /// One signed post: nil when delivered, why it never reached the receiver (worth another try),
+    /// or a failure once it may have.
     private func post(_ body: [UInt8], deadline: Deadline) throws(HookFailure) -> String? {
         let request = HTTPRequest(
             method: "POST", url: url,
             headers: [
                 "Content-Type": "application/json", "Install-Signature": signature.header(body: body, time: now()),
+                // A fresh connection per post: an HTTP client may quietly send a request again when a
+                // kept-alive connection turns out dead, and that could be after the body was read.
+                "Connection": "close",
             ],
             body: body)
         let response: HTTPResponse
@@ -69,8 +75,10 @@ package struct WebhookHook: TokenHook {
             case .timedOut:
                 throw HookFailure(
                     .timedOut, detail: "webhook did not answer within \(HubSpotExchangeHook.seconds(timeout))")
-            case .connection(let words):
+            case .unreached(let words):
                 return "webhook: \(words)"
+            case .connection(let words):
+                throw HookFailure(.providerUnavailable, detail: "webhook: \(words) (not sent again)")
             case .tooLarge:
                 throw HookFailure(.failed, detail: "webhook answered more than \(client.responseLimit / 1024) KiB")
             case .badURL:
@@ -79,7 +87,8 @@ package struct WebhookHook: TokenHook {
         }
         switch response.status {
         case 200..<300: return nil
-        case 500..<600: return "webhook answered \(response.status)"
+        case 500..<600:
+            throw HookFailure(.providerUnavailable, detail: "webhook answered \(response.status) (not sent again)")
         default: throw HookFailure(.failed, detail: "webhook answered \(response.status)")
         }
     }

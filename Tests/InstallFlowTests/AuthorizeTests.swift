@@ -33,12 +33,12 @@ struct AuthorizeTests {
     @Test func authorizeURLKeepsAnExistingQueryAndEncodesSpecials() throws {
         let flow = try Flow([
             "HUBSPOT_AUTHORIZE_URL": "https://app-eu1.hubspot.com/oauth/authorize?locale=de",
-            "HUBSPOT_CLIENT_ID": "id&x=1", "HUBSPOT_REDIRECT_URI": "https://install.example.com/cb?tenant=a b",
+            "HUBSPOT_CLIENT_ID": "id&x=1", "HUBSPOT_REDIRECT_URI": "https://install.example.com/cb?tenant=a%20b",
         ])
         let location = try #require(flow.get("/oauth/authorize").header("Location"))
         #expect(
             location.hasPrefix(
-                "https://app-eu1.hubspot.com/oauth/authorize?locale=de&client_id=id%26x%3D1&redirect_uri=https%3A%2F%2Finstall.example.com%2Fcb%3Ftenant%3Da%20b&scope="
+                "https://app-eu1.hubspot.com/oauth/authorize?locale=de&client_id=id%26x%3D1&redirect_uri=https%3A%2F%2Finstall.example.com%2Fcb%3Ftenant%3Da%2520b&scope="
             ))
     }
 
