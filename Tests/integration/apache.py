@@ -39,7 +39,8 @@ SITES = {
 }
 # What Debian's default apache2.conf enables (mpm, authz_core, alias, dir, env, mime, setenvif, ...)
 # plus what each site needs.
-BASE_MODULES = ["authz_core", "authz_host", "alias", "dir", "env", "mime", "setenvif", "headers"]
+# mod_evasive is the rate limit of the sites: loaded always, so every test runs with it.
+BASE_MODULES = ["authz_core", "authz_host", "alias", "dir", "env", "mime", "setenvif", "headers", "evasive20"]
 MODE_MODULES = {
     "proxy_fcgi": ["mpm_event", "proxy", "proxy_fcgi"],
     "fcgid": ["mpm_event", "fcgid"],
