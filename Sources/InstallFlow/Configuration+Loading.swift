@@ -9,7 +9,7 @@ extension Configuration {
         "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
-        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG",
+        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
@@ -118,6 +118,7 @@ private struct Reader {
         let webhookKey = readWebhookKey(hook: hook)
         let tokenDatabase = readTokenDatabase(stateDirectory: stateDirectory, hook: hook)
         let timeout = readTimeout()
+        let concurrency = readHookConcurrency()
         let hookEnvironment = readHookEnvironment()
         let appName = readAppName()
         let publicDirectory = readPublicDirectory()
@@ -130,6 +131,7 @@ private struct Reader {
             isHTTPS: redirect.parts.scheme == "https", scopes: scopes, optionalScopes: optionalScopes,
             authorizeURL: authorizeURL, tokenURL: tokenURL, clientSecret: clientSecret, stateKeys: keys,
             stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
+            hookConcurrency: concurrency,
             webhookKey: webhookKey, tokenDatabase: tokenDatabase,
             hookEnvironment: hookEnvironment, appName: appName, publicDirectory: publicDirectory,
             successURL: successURL ?? "/installed", warnings: problems.filter(\.isWarning), environment: values)
@@ -383,6 +385,18 @@ private struct Reader {
             return nil
         }
         return seconds
+    }
+
+    /// Unset means "half the threads", which only `serve` knows.
+    mutating func readHookConcurrency() -> Int? {
+        guard let text = value("INSTALL_HOOK_CONCURRENCY") else { return nil }
+        guard let count = Int(text), count >= 1, count <= Configuration.maximumHookConcurrency else {
+            error(
+                "INSTALL_HOOK_CONCURRENCY",
+                "must be a whole number of hooks from 1 to \(Configuration.maximumHookConcurrency)")
+            return nil
+        }
+        return count
     }
 
     /// CGI variables that describe the request: in CGI mode they are the responder's environment.

@@ -20,6 +20,9 @@ package struct Configuration: Sendable {
     package var stateDirectory: String
     package var tokenHook: TokenHookSetting
     package var hookTimeout: Double
+    /// `INSTALL_HOOK_CONCURRENCY`: hooks running at once in one process; nil means half the
+    /// threads (see `hookSlots(threads:)`).
+    package var hookConcurrency: Int?
     /// `INSTALL_WEBHOOK_KEY(_FILE)`: signs what a `webhook:` hook posts; set only with `webhook:`.
     package var webhookKey: SecretBytes?
     /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook.

@@ -7,6 +7,8 @@ package final class InstallResponder: Sendable {
     let configuration: Configuration
     let hook: any TokenHook
     let nonces: any NonceStore
+    /// Bounds the hooks running at once, so slow hooks never take every thread.
+    let hookSlots: HookSlots
     let environment: FlowEnvironment
     let signer: StateSigner
     let cookie: BindingCookie
@@ -19,8 +21,11 @@ package final class InstallResponder: Sendable {
     private let requestCounter = Atomic<UInt64>(0)
 
     /// The responder as `serve` runs it: templates from `INSTALL_PUBLIC_DIR`, markers in
-    /// `INSTALL_STATE_DIR` (created if missing), the system clock and the kernel's randomness.
-    package convenience init(configuration: Configuration, hook: any TokenHook) throws(ConfigurationError) {
+    /// `INSTALL_STATE_DIR` (created if missing), the system clock and the kernel's randomness;
+    /// `threads` is how many requests the process answers at once (it sets the hook slots).
+    package convenience init(configuration: Configuration, hook: any TokenHook, threads: Int)
+        throws(ConfigurationError)
+    {
         let pages = try Pages.load(configuration: configuration)
         let directory = configuration.stateDirectory
         if let problem = FileSystem.makeDirectory(directory, mode: 0o700) ?? FileSystem.ownershipProblem(directory) {
@@ -28,16 +33,18 @@ package final class InstallResponder: Sendable {
         }
         self.init(
             configuration: configuration, pages: pages, hook: hook,
-            nonces: DirectoryNonceStore(directory: directory, ttl: configuration.stateTTL), environment: .live)
+            nonces: DirectoryNonceStore(directory: directory, ttl: configuration.stateTTL), environment: .live,
+            hookSlots: configuration.hookSlots(threads: threads))
     }
 
     package init(
         configuration: Configuration, pages: Pages, hook: any TokenHook, nonces: any NonceStore,
-        environment: FlowEnvironment
+        environment: FlowEnvironment, hookSlots: Int = 1
     ) {
         self.configuration = configuration
         self.hook = hook
         self.nonces = nonces
+        self.hookSlots = HookSlots(capacity: hookSlots)
         self.environment = environment
         signer = StateSigner(keys: configuration.stateKeys, ttl: configuration.stateTTL)
         cookie = BindingCookie(isHTTPS: configuration.isHTTPS, ttl: configuration.stateTTL)
@@ -48,6 +55,7 @@ package final class InstallResponder: Sendable {
             var headers = Self.pageHeaders
             headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
             if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
+            if page == .hookBusy { headers.append(.init("Retry-After", "5")) }
             prebuilt[page] = Response(
                 status: page.status, headers: headers, body: pages.body(page), reason: "ok", route: "other"
             ).prepared()
@@ -224,6 +232,10 @@ package final class InstallResponder: Sendable {
         }
         guard let code = query.code else { return reject(.invalidLink, "code_missing") }
         guard CallbackQuery.isPlausibleCode(code) else { return reject(.invalidLink, "code_malformed") }
+        // A slot first, the one-time marker second: a busy answer leaves the state unused, so
+        // reloading the same link works once a hook has finished.
+        guard hookSlots.tryAcquire() else { return reject(.hookBusy, "hook_busy") }
+        defer { hookSlots.release() }
         switch nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now) {
         case .claimed: break
         case .alreadyUsed: return reject(.linkUsed, "state_replayed")

@@ -12,6 +12,7 @@ package enum Page: String, Sendable, CaseIterable {
     case installFailed
     case hubSpotUnavailable
     case serviceUnavailable
+    case hookBusy
     case notFound
     case methodNotAllowed
 
@@ -21,7 +22,7 @@ package enum Page: String, Sendable, CaseIterable {
         case .landing, .installed: 200
         case .invalidLink, .differentBrowser, .linkUsed, .linkExpired, .accessDenied, .providerError: 400
         case .installFailed, .hubSpotUnavailable: 502
-        case .serviceUnavailable: 503
+        case .serviceUnavailable, .hookBusy: 503
         case .notFound: 404
         case .methodNotAllowed: 405
         }
@@ -75,6 +76,11 @@ package enum Page: String, Sendable, CaseIterable {
             (
                 "The install service is unavailable",
                 "Something on our side is not working right now. Nothing was installed. Please try again in a minute."
+            )
+        case .hookBusy:
+            (
+                "Too many installs at once",
+                "We are finishing other installs right now. Your link is still good: please wait a few seconds, then reload this page to finish. Nothing was installed yet."
             )
         case .notFound:
             ("Page not found", "There is nothing at this address. The install starts on the home page.")

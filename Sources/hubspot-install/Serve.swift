@@ -8,7 +8,8 @@ struct Serve: ParsableCommand {
         discussion: """
             With neither --socket nor --listen it serves the socket it inherited: fd 0 (spawn-fcgi, \
             mod_fcgid, systemd StandardInput=socket) or systemd's LISTEN_FDS. Started by a web server \
-            as a CGI program (GATEWAY_INTERFACE set) it answers that one request and exits.
+            as a CGI program (GATEWAY_INTERFACE set) it answers that one request and exits, reading \
+            no argument at all.
             SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.
             """
     )
@@ -37,21 +38,15 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // CGI mode never gets here: it is decided before the arguments are parsed (CGIProgram).
         let environment = Parameters.processEnvironment()
-        let isCGI = socket == nil && listen == nil && CGIResponder.isCGIInvocation(environment: environment)
-        // A CGI program's environment is also the request: none of it may reach the configuration
-        // (and through it a hook's environment).
-        let settings = isCGI ? CGIResponder.environmentWithoutRequest(environment) : environment
-        let configuration = try Startup.configuration(environment: settings, file: config, printWarnings: !isCGI)
-        let responder = try Startup.responder(configuration)
+        let configuration = try Startup.configuration(environment: environment, file: config, printWarnings: true)
+        let threadCount = threads ?? FastCGIServer.defaultThreadCount()
+        let responder = try Startup.responder(configuration, threads: threadCount)
         let respond: @Sendable (Request) -> Response = { responder.respond(to: $0) }
 
         // Access-log lines are queued; whatever way this ends, they are written before exit.
         defer { StandardError.flush() }
-        if isCGI {
-            CGIResponder.answerOne(environment: environment, respond: respond, log: Startup.logRequest)
-            return
-        }
         let listener: Listener
         if let socket {
             listener = try Listener.unixSocket(path: socket)
@@ -64,7 +59,7 @@ struct Serve: ParsableCommand {
                 "no socket to serve: pass --socket PATH or --listen ADDRESS:PORT, or start under spawn-fcgi or systemd")
         }
         let server = FastCGIServer(
-            listener: listener, threads: threads ?? FastCGIServer.defaultThreadCount(),
+            listener: listener, threads: threadCount,
             shutdownGrace: configuration.hookTimeout + 5, respond: respond, log: Startup.logRequest)
         try server.run()
     }

@@ -6,8 +6,8 @@ import TokenHooks
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.
 enum Startup {
-    /// Names the `--config` file where no option can be given: a CGI program started by mod_cgi
-    /// gets no arguments of its own (Apache's `SetEnv` sets this instead).
+    /// Names the `--config` file where no option can be given: a CGI program reads no arguments
+    /// (Apache's `SetEnv` sets this instead).
     static let configFileVariable = "HUBSPOT_INSTALL_CONFIG"
 
     /// The configuration, its warnings printed; on any problem every one is printed and the
@@ -27,9 +27,13 @@ enum Startup {
         }
     }
 
-    static func responder(_ configuration: Configuration) throws -> InstallResponder {
+    /// `threads`: requests answered at once, which sets how many hooks may run at once.
+    static func responder(_ configuration: Configuration, threads: Int) throws -> InstallResponder {
+        if let warning = configuration.hookSlotsWarning(threads: threads) {
+            StandardError.write(line: warning.description)
+        }
         do {
-            return try InstallResponder(configuration: configuration, hook: hook(configuration))
+            return try InstallResponder(configuration: configuration, hook: hook(configuration), threads: threads)
         } catch {
             report(error)
             throw ExitCode.failure

@@ -76,7 +76,7 @@ struct Flow {
     let clock: TestClock
     let configuration: Configuration
 
-    init(_ changes: [String: String?] = [:], hook: RecordingHook = RecordingHook()) throws {
+    init(_ changes: [String: String?] = [:], hook: RecordingHook = RecordingHook(), hookSlots: Int = 1) throws {
         configuration = try Fixture.configuration(changes)
         let clock = TestClock()
         let counter = Atomic<UInt8>(0)
@@ -91,7 +91,8 @@ struct Flow {
                 randomBytes: { count in
                     let seed = counter.add(1, ordering: .relaxed).newValue
                     return (0..<count).map { UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ $0 &* 7) }
-                }))
+                }),
+            hookSlots: hookSlots)
     }
 
     func get(_ uri: String, cookie: String? = nil, method: String = "GET") -> Response {

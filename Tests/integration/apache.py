@@ -39,7 +39,8 @@ SITES = {
 }
 # What Debian's default apache2.conf enables (mpm, authz_core, alias, dir, env, mime, setenvif, ...)
 # plus what each site needs.
-BASE_MODULES = ["authz_core", "authz_host", "alias", "dir", "env", "mime", "setenvif", "headers"]
+# mod_evasive is the rate limit of the sites: loaded always, so every test runs with it.
+BASE_MODULES = ["authz_core", "authz_host", "alias", "dir", "env", "mime", "setenvif", "headers", "evasive20"]
 MODE_MODULES = {
     "proxy_fcgi": ["mpm_event", "proxy", "proxy_fcgi"],
     "fcgid": ["mpm_event", "fcgid"],
@@ -87,6 +88,8 @@ class Install:
         self.socket_path = self.root / "run" / "hubspot-install.sock"
         self.recorded = self.opt / "bin" / "recorded"
         give_to_web_user(self.recorded)
+        # mod_evasive's DOSLogDir in the sites (/var/log/apache2/evasive), made as their comment says.
+        give_to_web_user(self.root / "logs" / "evasive")
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)

@@ -232,7 +232,7 @@ class Nginx:
     listen line, the TLS lines, root, the socket path and the access-log path are replaced, each
     replacement checked, so the test serves the file users copy."""
 
-    def __init__(self, tmp: Path, socket_path: Path, public: Path = REPO / "public"):
+    def __init__(self, tmp: Path, socket_path: Path, public: Path = REPO / "public", shipped_limits=False):
         self.prefix = tmp / "nginx"
         (self.prefix / "logs").mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -240,7 +240,7 @@ class Nginx:
         self.error_log = self.prefix / "logs" / "error.log"
         self.conf = self.prefix / "nginx.conf"
         site = render_site(NGINX_SITE.read_text(), port=self.port, root=public, socket_path=socket_path,
-                           access_log=self.access_log)
+                           access_log=self.access_log, shipped_limits=shipped_limits)
         (self.prefix / "hubspot-install.conf").write_text(site)
         shutil.copy(NGINX_LOG_FORMAT, self.prefix / "log-format.conf")
         # The site's `include fastcgi_params;` resolves next to nginx.conf, as in /etc/nginx.
@@ -306,7 +306,14 @@ def _replace(text, pattern, replacement, count, what):
     return new
 
 
-def render_site(text: str, port: int, root: Path, socket_path: Path, access_log: Path) -> str:
+def render_site(text: str, port: int, root: Path, socket_path: Path, access_log: Path,
+                shipped_limits=False) -> str:
+    """The site with its paths and port replaced. Every test sends its requests from 127.0.0.1, so
+    unless `shipped_limits`, the rate limit keeps its directives but gets a rate and a burst no
+    test reaches (test_limits.py exercises the shipped numbers)."""
+    if not shipped_limits:
+        text = _replace(text, r"rate=30r/m;$", "rate=10000r/s;", 1, "limit_req_zone rate")
+        text = _replace(text, r"burst=20 nodelay;$", "burst=10000 nodelay;", 2, "limit_req bursts")
     text = _replace(text, r"^(\s*)listen 443 ssl http2;$", rf"\1listen 127.0.0.1:{port};", 1, "IPv4 listen line")
     text = _replace(text, r"^\s*listen \[::\]:443 ssl http2;\n", "", 1, "IPv6 listen line")
     text = _replace(text, r"^\s*ssl_certificate(_key)? .*;\n", "", 2, "ssl_certificate lines")

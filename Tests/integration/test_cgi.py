@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness import APP_NAME, Hook, parse_cgi_output, run_cgi, settings
+from harness import APP_NAME, Hook, parse_cgi_output, run_cgi, settings, write_config
 
 
 @pytest.fixture
@@ -67,11 +67,15 @@ def test_query_words_passed_as_arguments_are_not_commands(cgi):
         assert status == 200 and APP_NAME.encode() in body, word
 
 
-def test_a_wrappers_own_arguments_survive_a_search_query(cgi):
-    # Only trailing arguments equal to the query's words are dropped: `serve --threads 4` run by a
-    # wrapper keeps its `4` on a request for `/?x`.
-    status, _, body, _ = cgi("GET", "/?x", args=("serve", "--threads", "4"))
-    assert status == 200 and APP_NAME.encode() in body
+def test_a_wrappers_arguments_are_ignored_and_its_configuration_comes_from_the_environment(cgi, tmp_path):
+    # A CGI program reads no argument at all: a wrapper's `serve --config FILE --threads 4` is
+    # ignored like a visitor's words would be; HUBSPOT_INSTALL_CONFIG names the file instead.
+    config = write_config(tmp_path / "wrapper.env", {**cgi.values, "INSTALL_APP_NAME": "From The File"})
+    request = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/?x", "SCRIPT_NAME": "/", "QUERY_STRING": "x",
+               "HUBSPOT_INSTALL_CONFIG": str(config)}
+    done = run_cgi(request, args=("serve", "--config", "/nonexistent", "--threads", "4"), cwd=tmp_path)
+    status, _, body = parse_cgi_output(done.stdout)
+    assert status == 200 and b"From The File" in body, done.stderr
     status, _, body, _ = cgi("GET", "/?4", args=("serve", "--threads", "4", "4"))
     assert status == 200 and APP_NAME.encode() in body
 

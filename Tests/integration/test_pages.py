@@ -8,6 +8,7 @@ One tour visits every page in one browser and records what it found; the tests b
 the record, so one broken page fails its own tests and not the others."""
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +36,7 @@ PAGES = {
     "install-failed": ("We could not finish the install", 502, "hook_failed"),
     "hubspot-unavailable": ("HubSpot did not answer", 502, "provider_unavailable"),
     "service-unavailable": ("The install service is unavailable", 503, "state_store_unavailable"),
+    "hook-busy": ("Too many installs at once", 503, "hook_busy"),
     "not-found": ("Page not found", 404, None),
     "method-not-allowed": ("Not allowed", 405, None),
 }
@@ -148,6 +150,34 @@ def reach_service_unavailable(browser, install, **_):
         shutil.move(install.tmp / "state.away", state_dir)
 
 
+def reach_hook_busy(browser, install, **_):
+    # Every hook slot (two: half the responder's four threads) is held by an install whose hook is
+    # still running; the person's own install arrives meanwhile.
+    start_install(browser, install)
+    install.hook.configure(sleep=8)
+    started = install.hook_runs()
+    threads = []
+    try:
+        for _ in range(2):
+            response = requests.get(install.url + "/oauth/authorize", allow_redirects=False, timeout=10)
+            state = response.headers["Location"].rsplit("state=", 1)[1]
+            cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+            thread = threading.Thread(target=requests.get, kwargs=dict(
+                url=f"{install.url}/oauth/callback?code=na1-elsewhere&state={state}", headers={"Cookie": cookie},
+                allow_redirects=False, timeout=30))
+            thread.start()
+            threads.append(thread)
+        wait_for(lambda: install.hook_runs() == started + 2, timeout=15, what="two hooks running")
+        browser.click("Connect app")
+        document = browser.document()
+        wait_for(lambda: "hook_busy" in install.reasons(), timeout=5, what="the busy callback's log line")
+        return dict(document, reasons=install.reasons())
+    finally:
+        install.hook.configure()
+        for thread in threads:
+            thread.join(30)
+
+
 def reach_not_found(browser, install, **_):
     # nginx passes unknown addresses to the responder's 404 page (error_page in deploy/nginx).
     return browser.open(install.url + "/no-such-page")
@@ -175,6 +205,7 @@ REACH = {
     "install-failed": reach_install_failed,
     "hubspot-unavailable": reach_hubspot_unavailable,
     "service-unavailable": reach_service_unavailable,
+    "hook-busy": reach_hook_busy,
     "not-found": reach_not_found,
     "method-not-allowed": reach_method_not_allowed,
 }
