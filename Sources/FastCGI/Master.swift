@@ -104,6 +104,12 @@ package final class Master {
             close(readiness.write)
         }
         listener.setAcceptTimeout(milliseconds: Self.acceptTimeoutMilliseconds)
+        // Swift's crash handler suspends a crashed process for a second or more (several under load)
+        // while it prints a backtrace; a worker that aborts (libfcgi on a hostile record) would
+        // hold its connections and be replaced only then. Workers die at once instead, the master
+        // logs the signal, and a core dump (where enabled) keeps what a backtrace would show. An
+        // operator who sets SWIFT_BACKTRACE keeps their setting.
+        setenv("SWIFT_BACKTRACE", "enable=no", 0)
 
         startDueWorkers()
         Lifecycle.log(.started) {

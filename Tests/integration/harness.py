@@ -165,10 +165,14 @@ class Responder:
     """`hubspot-install serve --socket PATH --config FILE` with its stderr in a file. `launch`
     replaces how it is started: a function (binary, serve_arguments) -> argv, for spawn-fcgi or
     systemd-socket-activate; `listen` replaces `--socket PATH` (e.g. ["--listen", "127.0.0.1:9000"]);
-    `workers` passes `--workers N` (the binary's default otherwise). `process` is the master."""
+    `workers` passes `--workers N` (None: the binary's default). `process` is the master.
+
+    One worker by default: each worker batches its access-log lines (StandardError.swift), so lines
+    of two workers can reach stderr out of request order, and many tests read the log in order.
+    test_workers.py runs several."""
 
     def __init__(self, tmp: Path, config: Path, env=None, threads=4, socket_path=None, launch=None,
-                 listen=None, ready=None, workers=None):
+                 listen=None, ready=None, workers=1):
         self.tmp = tmp
         self.socket_path = socket_path or tmp / "hubspot-install.sock"
         self.stderr_path = tmp / "responder.stderr"
@@ -345,7 +349,7 @@ class Stack:
     value and key the test handles is remembered, and `assert_nothing_leaked` looks for each in
     the responder's stderr, nginx's access log and every page fetched."""
 
-    def __init__(self, tmp: Path, hook_options=None, env=None, threads=4, workers=None, **overrides):
+    def __init__(self, tmp: Path, hook_options=None, env=None, threads=4, workers=1, **overrides):
         self.tmp = tmp
         self.hook = Hook(tmp / "hook", **(hook_options or {}))
         self.values = settings(tmp, self.hook, **overrides)
