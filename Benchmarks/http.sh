@@ -5,11 +5,12 @@
 #
 #   Benchmarks/http.sh                        # wrk -t2 -c32 -d10s per row, one round
 #   DURATION=5 CONNECTIONS=64 Benchmarks/http.sh
-#   THREADS=8 ROUNDS=3 Benchmarks/http.sh     # 8 threads in both responders; median of 3 rounds
+#   THREADS=8 ROUNDS=3 Benchmarks/http.sh     # 8 threads per worker; median of 3 rounds
 #
-# Environment: DURATION (seconds per row, 10), CONNECTIONS (32), WRK_THREADS (2), THREADS
-# (responder threads for both; default: hubspot-install's own default, which the C hello then
-# copies), ROUNDS (1), WARMUP (seconds of unmeasured load before each row, 2), NGINX_WORKERS (1).
+# Environment: DURATION (seconds per row, 10), CONNECTIONS (32), WRK_THREADS (2), WORKERS and
+# THREADS (our worker processes and threads per worker; default: hubspot-install's own defaults;
+# the C hello gets as many threads in all), ROUNDS (1), WARMUP (seconds of unmeasured load before
+# each row, 2), NGINX_WORKERS (1). Our RSS and CPU time are the master's and its workers' together.
 #
 # Rows, each measured alone and in this order: a static file served by nginx itself; the C hello
 # (Benchmarks/c-hello/hello.c); our `/`, `/oauth/authorize` and `/healthz`. Everything listens on
@@ -23,10 +24,11 @@ duration=${duration%s}
 connections=${CONNECTIONS:-32}
 wrk_threads=${WRK_THREADS:-2}
 threads=${THREADS:-}
+workers=${WORKERS:-}
 rounds=${ROUNDS:-1}
 warmup=${WARMUP:-2}
 nginx_workers=${NGINX_WORKERS:-1}
-for number in "$duration" "$connections" "$wrk_threads" "$rounds" "$warmup" ${threads:+"$threads"}; do
+for number in "$duration" "$connections" "$wrk_threads" "$rounds" "$warmup" ${threads:+"$threads"} ${workers:+"$workers"}; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "http.sh: not a whole number: $number" >&2; exit 2; }
 done
 
@@ -79,16 +81,19 @@ EOF
 # A clean environment, so nothing in the caller's shell overrides the file. The access log (one
 # JSON line per request, part of the product's work) goes to a file, as it would to a journal.
 (cd "$work" && exec env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$bin/hubspot-install" serve \
-    --socket "$work/ours.sock" ${threads:+--threads "$threads"} --config "$work/ours.env" \
+    --socket "$work/ours.sock" ${threads:+--threads "$threads"} ${workers:+--workers "$workers"} --config "$work/ours.env" \
     2>"$work/ours.log" </dev/null >/dev/null) &
 ours_pid=$!
 started+=("$ours_pid")
 wait_until 20 "hubspot-install to start" grep -q '"started"' "$work/ours.log"
 our_threads=$(grep -o '"threads":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
+our_workers=$(grep -o '"workers":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
+total_threads=$((our_threads * our_workers))
+wait_until 20 "hubspot-install's workers" test "$(grep -c '"worker_ready"' "$work/ours.log")" -ge "$our_workers"
 
-# --- the C hello, with as many threads as ours ---
+# --- the C hello, with as many threads as ours in all ---
 cc -O2 -pthread -o "$work/c-hello" Benchmarks/c-hello/hello.c -lfcgi
-"$work/c-hello" "$work/c-hello.sock" "$our_threads" 2>"$work/c-hello.log" </dev/null >/dev/null &
+"$work/c-hello" "$work/c-hello.sock" "$total_threads" 2>"$work/c-hello.log" </dev/null >/dev/null &
 c_pid=$!
 started+=("$c_pid")
 wait_until 10 "the C hello to start" grep -q started "$work/c-hello.log"
@@ -128,8 +133,19 @@ for row in "${rows[@]}"; do
     fi
 done
 
-cpu_ticks() { [[ -n "$1" ]] && awk '{ print $14 + $15 }' "/proc/$1/stat" || echo 0; }
-peak_kib() { [[ -n "$1" ]] && awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" || echo 0; }
+# A process and its children (our master and its workers): CPU time, with that of children that
+# have exited (a worker replaced meanwhile), and the sum of peak RSS.
+family() { [[ -n "$1" ]] && echo "$1" $(cat "/proc/$1/task/$1/children" 2>/dev/null); }
+cpu_ticks() {
+    local total=0 pid
+    for pid in $(family "$1"); do total=$((total + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat"))); done
+    echo "$total"
+}
+peak_kib() {
+    local total=0 pid
+    for pid in $(family "$1"); do total=$((total + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status"))); done
+    echo "$total"
+}
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 meta="$work/rows.tsv"
@@ -171,7 +187,7 @@ done
     echo "load: $load_start before, $load_end after (1/5/15 min)"
     echo "setup: wrk -t$wrk_threads -c$connections -d${duration}s --latency, ${warmup}s warm-up per row, $rounds round(s);" \
         "nginx worker_processes $nginx_workers, access_log off, fastcgi_keep_conn off;" \
-        "responder threads: ours $our_threads, C hello $our_threads"
+        "responder threads: ours $our_workers workers x $our_threads, C hello $total_threads"
 } >"$work/header.txt"
 
 python3 Benchmarks/http_report.py --header "$work/header.txt" --rows "$meta" --in-process "$work/in-process.txt" \

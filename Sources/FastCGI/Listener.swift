@@ -13,16 +13,10 @@ package struct Listener: Sendable, CustomStringConvertible {
     /// The path and inode of a unix socket we created, removed again when we stop.
     private let createdPath: String?
     private let createdInode: (device: UInt64, inode: UInt64)?
-    /// A socket we created is ours alone; an inherited one may be shared with its supervisor.
-    package let ownsSocket: Bool
 
-    private init(
-        fd: Int32, description: String, ownsSocket: Bool, createdPath: String? = nil,
-        createdInode: (UInt64, UInt64)? = nil
-    ) {
+    private init(fd: Int32, description: String, createdPath: String? = nil, createdInode: (UInt64, UInt64)? = nil) {
         self.fd = fd
         self.description = description
-        self.ownsSocket = ownsSocket
         self.createdPath = createdPath
         self.createdInode = createdInode
     }
@@ -76,7 +70,7 @@ package struct Listener: Sendable, CustomStringConvertible {
             throw failure
         }
         return Listener(
-            fd: fd, description: "unix:\(path)", ownsSocket: true, createdPath: path,
+            fd: fd, description: "unix:\(path)", createdPath: path,
             createdInode: (UInt64(info.st_dev), UInt64(info.st_ino)))
     }
 
@@ -147,7 +141,7 @@ package struct Listener: Sendable, CustomStringConvertible {
             throw failure
         }
         let shown = family == AF_INET6 ? "[\(numericHost)]:\(port)" : "\(numericHost):\(port)"
-        return Listener(fd: fd, description: "tcp:\(shown)", ownsSocket: true)
+        return Listener(fd: fd, description: "tcp:\(shown)")
     }
 
     private static func splitHostPort(_ text: String) -> (host: Substring, port: Substring) {
@@ -190,7 +184,7 @@ package struct Listener: Sendable, CustomStringConvertible {
     package static func inherited(environment: [String: String]) throws(ServerError) -> Listener? {
         if isListeningSocket(0) {
             Descriptor.setCloseOnExec(0)
-            return Listener(fd: 0, description: "inherited fd 0", ownsSocket: false)
+            return Listener(fd: 0, description: "inherited fd 0")
         }
         guard let pid = environment["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid(),
             let count = environment["LISTEN_FDS"].flatMap({ Int32($0) }), count >= 1
@@ -216,7 +210,13 @@ package struct Listener: Sendable, CustomStringConvertible {
         if count > 1 {
             StandardError.write(line: "warning: LISTEN_FDS=\(count); serving fd 3 only")
         }
-        return Listener(fd: 3, description: "inherited fd 3 (LISTEN_FDS)", ownsSocket: false)
+        return Listener(fd: 3, description: "inherited fd 3 (LISTEN_FDS)")
+    }
+
+    /// The master's socket as a worker it started finds it: shared, never closed or removed by
+    /// the worker.
+    static func worker(fd: Int32) -> Listener {
+        Listener(fd: fd, description: "master's fd \(fd)")
     }
 
     /// True for a stream socket, listening or connected.
@@ -241,9 +241,26 @@ package struct Listener: Sendable, CustomStringConvertible {
     }
 
     /// Makes a blocked accept return (EAGAIN) after `milliseconds` without a connection.
+    ///
+    /// The socket is shared: by the workers, by the old and new workers during a reload, and, when
+    /// inherited, with the supervisor that keeps a copy to start us again. So no worker may
+    /// `shutdown()` it to wake its threads when it stops; they notice the stop at the next timeout.
     func setAcceptTimeout(milliseconds: Int) {
         var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// True for a unix socket, whose accepted connections do not inherit the accept timeout.
+    var isUnix: Bool {
+        var domain: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX
+    }
+
+    /// Clears a receive timeout an accepted TCP connection inherited from the listening socket.
+    static func clearReceiveTimeout(_ connection: Int32) {
+        var none = timeval(tv_sec: 0, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Closes a socket we created and removes its path, unless something else has replaced it.

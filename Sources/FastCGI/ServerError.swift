@@ -8,7 +8,7 @@ package struct ServerError: Error, Sendable, Equatable, CustomStringConvertible 
         case address
         case inherited
         case library
-        case threads
+        case workers
         case shutdown
     }
 

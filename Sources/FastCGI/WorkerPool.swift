@@ -3,21 +3,25 @@ internal import Glibc
 import InstallFlow
 import Synchronization
 
-/// What the worker threads share: the listening socket, the flow, and the stop flag.
+/// What the threads of one worker process share: the listening socket, the flow, and the stop flag.
 final class WorkerPool: Sendable {
     let listenFD: Int32
-    let respond: FastCGIServer.Respond
-    let log: FastCGIServer.Log
+    /// The listening socket's accept timeout is inherited by TCP connections accepted from it (not
+    /// by unix ones): such a connection gets it cleared, so a slow request body is not cut short.
+    let clearsReceiveTimeout: Bool
+    let respond: Service.Respond
+    let log: Service.Log
     let stopping = Atomic<Bool>(false)
-    let finishedWorkers = Atomic<Int>(0)
+    let finishedThreads = Atomic<Int>(0)
 
-    init(listenFD: Int32, respond: @escaping FastCGIServer.Respond, log: @escaping FastCGIServer.Log) {
+    init(listenFD: Int32, clearsReceiveTimeout: Bool, service: Service) {
         self.listenFD = listenFD
-        self.respond = respond
-        self.log = log
+        self.clearsReceiveTimeout = clearsReceiveTimeout
+        self.respond = service.respond
+        self.log = service.log
     }
 
-    /// One worker's loop: accept, answer, finish, log; until the pool stops.
+    /// One thread's loop: accept, answer, finish, log; until the pool stops.
     func work() {
         // libfcgi keeps pointers to the request inside its streams: it must not move.
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
@@ -28,7 +32,7 @@ final class WorkerPool: Sendable {
             request.deallocate()
         }
         guard FCGX_InitRequest(request, listenFD, 0) == 0 else {
-            StandardError.write(line: "hubspot-install: cannot initialize a FastCGI request; worker not started")
+            StandardError.write(line: "hubspot-install: cannot initialize a FastCGI request; thread not started")
             return
         }
         var failures = 0
@@ -36,7 +40,10 @@ final class WorkerPool: Sendable {
             let accepted = FCGX_Accept_r(request)
             if stopping.load(ordering: .acquiring) {
                 // A connection accepted just before the stop is still answered.
-                if accepted >= 0 { answer(request) }
+                if accepted >= 0 {
+                    if clearsReceiveTimeout { Listener.clearReceiveTimeout(request.pointee.ipcFd) }
+                    answer(request)
+                }
                 FCGX_Finish_r(request)
                 return
             }
@@ -45,6 +52,7 @@ final class WorkerPool: Sendable {
                 continue
             }
             failures = 0
+            if clearsReceiveTimeout { Listener.clearReceiveTimeout(request.pointee.ipcFd) }
             answer(request)
         }
     }

@@ -164,10 +164,15 @@ exit {int(exit_code)}
 class Responder:
     """`hubspot-install serve --socket PATH --config FILE` with its stderr in a file. `launch`
     replaces how it is started: a function (binary, serve_arguments) -> argv, for spawn-fcgi or
-    systemd-socket-activate; `listen` replaces `--socket PATH` (e.g. ["--listen", "127.0.0.1:9000"])."""
+    systemd-socket-activate; `listen` replaces `--socket PATH` (e.g. ["--listen", "127.0.0.1:9000"]);
+    `workers` passes `--workers N` (None: the binary's default). `process` is the master.
+
+    One worker by default: each worker batches its access-log lines (StandardError.swift), so lines
+    of two workers can reach stderr out of request order, and many tests read the log in order.
+    test_workers.py runs several."""
 
     def __init__(self, tmp: Path, config: Path, env=None, threads=4, socket_path=None, launch=None,
-                 listen=None, ready=None):
+                 listen=None, ready=None, workers=1):
         self.tmp = tmp
         self.socket_path = socket_path or tmp / "hubspot-install.sock"
         self.stderr_path = tmp / "responder.stderr"
@@ -175,6 +180,8 @@ class Responder:
         base.update(env or {})
         listen_arguments = listen if listen is not None else ["--socket", str(self.socket_path)]
         serve = ["serve", *listen_arguments, "--threads", str(threads), "--config", str(config)]
+        if workers is not None:
+            serve += ["--workers", str(workers)]
         argv = launch(str(binary()), serve) if launch else [str(binary()), *serve]
         self._stderr = open(self.stderr_path, "wb")
         self.process = subprocess.Popen(argv, cwd=tmp, env=base, stdin=subprocess.DEVNULL,
@@ -349,14 +356,14 @@ class Stack:
     value and key the test handles is remembered, and `assert_nothing_leaked` looks for each in
     the responder's stderr, nginx's access log and every page fetched."""
 
-    def __init__(self, tmp: Path, hook_options=None, env=None, threads=4, **overrides):
+    def __init__(self, tmp: Path, hook_options=None, env=None, threads=4, workers=1, **overrides):
         self.tmp = tmp
         self.hook = Hook(tmp / "hook", **(hook_options or {}))
         self.values = settings(tmp, self.hook, **overrides)
         self.config = write_config(tmp / "hubspot-install.env", self.values)
         self.secrets = {self.values["INSTALL_STATE_KEYS"]}
         self.bodies = []
-        self.responder = Responder(tmp, self.config, env=env, threads=threads)
+        self.responder = Responder(tmp, self.config, env=env, threads=threads, workers=workers)
         try:
             self.nginx = Nginx(tmp, self.responder.socket_path)
         except BaseException:

@@ -145,6 +145,11 @@ def test_units_hold_the_settings_the_deployment_relies_on():
     assert "DynamicUser" not in dict(service["Service"])
     assert one(service, "Service", "StateDirectory") == "hubspot-install"
     assert one(service, "Service", "Restart") == "always"
+    # A crash loop never locks the service out (no start limit), and restarts are not a tight loop.
+    assert one(service, "Unit", "StartLimitIntervalSec") == "0"
+    assert one(service, "Service", "RestartSec") == "2s"
+    # `systemctl reload` is SIGHUP to the master (test_workers.py shows what it does).
+    assert one(service, "Service", "ExecReload") == "/bin/kill -HUP $MAINPID"
     assert one(service, "Service", "KillMode") == "mixed"  # hooks in flight finish on stop
     # No RuntimeDirectory=hubspot-install: stopping the service would delete the socket's directory.
     assert "RuntimeDirectory" not in dict(service["Service"])
