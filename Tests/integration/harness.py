@@ -369,7 +369,7 @@ class Stack:
         response = self.get("/oauth/authorize", cookie=cookie)
         assert response.status_code == 302, response.text
         location = response.headers["Location"]
-        state = re.search(r"[?&]state=([^&]*)$", location).group(1)
+        state = re.search(r"[?&]state=([^&]*)", location).group(1)
         set_cookie = response.headers["Set-Cookie"]
         pair = set_cookie.split(";", 1)[0]
         self.secrets.update({state, pair.split("=", 1)[1]})

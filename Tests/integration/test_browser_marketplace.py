@@ -11,7 +11,6 @@ import requests
 
 from browser import Browser, LocalInstall
 from harness import APP_NAME
-from test_marketplace import tokens_binary
 
 COOKIE = "hubspot-install"  # http://localhost: the plain name, no __Host- prefix
 CLIENT_SECRET = "browser-test-client-secret"
@@ -126,7 +125,6 @@ def test_sign_in_finalize_in_another_browser_is_refused_with_a_way_back(make_bro
 
 
 def test_direct_flow_clicks_through_exchanges_the_code_once_and_returns(make_browser, make_install, tmp_path):
-    tokens_binary()
     install = make_install("direct", INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
                            HUBSPOT_TOKEN_URL="http://127.0.0.1:{standin_port}/oauth/2026-03/token",
                            INSTALL_TOKEN_DB=str(tmp_path / "tokens.sqlite3"))

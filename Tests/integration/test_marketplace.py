@@ -12,12 +12,11 @@ import hmac
 import http.client
 import json
 import re
-import subprocess
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from harness import CLIENT_ID, Stack, binary, wait_for
+from harness import CLIENT_ID, Stack, wait_for
 from hubspot_standin import StandIn
 
 RETURN = "https://app.hubspot.com/marketplace/install/return"
@@ -48,7 +47,7 @@ def send(stack, target, cookie=None, method="GET"):
     """`method target` to nginx exactly as written (already percent-encoded)."""
     connection = http.client.HTTPConnection("127.0.0.1", stack.nginx.port, timeout=30)
     try:
-        connection.putrequest(method, target, skip_accept_encoding=True)
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         connection.putheader("Host", "install.example.com")
         if cookie:
             connection.putheader("Cookie", cookie)
@@ -559,19 +558,9 @@ def test_pkce_with_account_pinning(make_stack):
     assert location.endswith("&code_challenge_method=S256")
 
 
-def tokens_binary():
-    path = binary().parent / "hubspot-install-tokens"
-    if not path.exists():
-        subprocess.run(["swift", "build", "--product", "hubspot-install-tokens"], cwd=binary().parents[3],
-                       check=True, stdout=subprocess.DEVNULL)
-    assert path.exists()
-    return path
-
-
 @pytest.fixture
 def exchanging(make_stack, tmp_path):
     """The built-in `hubspot` hook exchanging against the stand-in's 2026-03 endpoint, PKCE on or off."""
-    tokens_binary()
     secret = "pkce-test-client-secret"
     standin = StandIn(client_id=CLIENT_ID, client_secret=secret,
                       redirect_uris=["https://install.example.com/oauth/callback"],
