@@ -625,8 +625,10 @@ def test_a_refused_verifier_fails_the_install_cleanly(exchanging, case):
     exchange = [r for r in standin.requests if r["endpoint"] == "token"][-1]
     assert exchange["status"] == 400 and exchange["response"]["error"] == "invalid_grant"
     assert ("code_verifier" in exchange["params"]) == (case == "wrong")
-    reason = reasons(stack, 1, route="callback")[0]
-    assert reason != "ok" and re.fullmatch(r"[a-z_]+", reason)
+    # HubSpot refused the code: the hook says so (exit 76), the person is told the link expired.
+    assert reasons(stack, 1, route="callback") == ["code_rejected"]
+    assert done.headers["Content-Type"].startswith("text/html") and done.headers["Cache-Control"] == "no-store"
+    assert "<h1>The install link expired</h1>" in done.text
     assert standin.codes[code]["used"] is False
 
 
