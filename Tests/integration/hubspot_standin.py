@@ -126,7 +126,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-# HUBSPOT.md §5: what each scope gives access to (shown on the consent page).
+# What each scope gives access to, in HubSpot's scope table (shown on the consent page).
 SCOPE_DESCRIPTIONS = {
     "oauth": "Basic OAuth access",
     "automation": "Workflows",

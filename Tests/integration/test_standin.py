@@ -1,4 +1,4 @@
-"""The HubSpot OAuth stand-in behaves as HUBSPOT.md §1, §2, §4 say HubSpot does."""
+"""The HubSpot OAuth stand-in behaves as HubSpot documents its OAuth server and App Marketplace install."""
 import base64
 import hashlib
 import json
