@@ -74,7 +74,7 @@ def authorize_step(stack, return_url=RETURN, cookie=None):
     answer = install(stack, cookie=cookie, step="authorize", returnUrl=return_url)
     assert answer.status == 303, answer.text
     location = answer.header("Location")
-    state = re.search(r"[?&]state=([A-Za-z0-9_-]+)$", location).group(1)
+    state = re.search(r"[?&]state=([A-Za-z0-9_-]+)(?:#|$)", location).group(1)
     pair = answer.set_cookies()[0].split(";", 1)[0]
     stack.secrets.update({state, pair.split("=", 1)[1]})
     return answer, state, pair
@@ -187,6 +187,19 @@ def test_the_state_is_added_to_the_return_url_with_the_right_separator(sign_in, 
     assert done.status == 303 and done.header("Location") == return_url
 
 
+@pytest.mark.parametrize("return_url, expected", [
+    ("https://app.hubspot.com/r?", "https://app.hubspot.com/r?state={}"),
+    ("https://app.hubspot.com/r?a=b&", "https://app.hubspot.com/r?a=b&state={}"),
+    ("https://app.hubspot.com/r#done", "https://app.hubspot.com/r?state={}#done"),
+    ("https://app.hubspot.com/r?a=b#x?y", "https://app.hubspot.com/r?a=b&state={}#x?y"),
+])
+def test_the_state_goes_into_the_query_never_the_fragment(sign_in, return_url, expected):
+    answer, state, cookie = authorize_step(sign_in, return_url=return_url)
+    assert answer.header("Location") == expected.format(state)
+    done, _ = finalize(sign_in, state, cookie, return_url=return_url)
+    assert done.status == 303 and done.header("Location") == return_url
+
+
 def test_two_tabs_share_one_cookie_and_both_can_finish(sign_in):
     _, first, cookie = authorize_step(sign_in)
     _, second, again = authorize_step(sign_in, cookie=cookie)
@@ -235,6 +248,7 @@ HOSTILE_RETURN_URLS = [
     "https%3A%2F%2Fapp.hubspot.com%2Freturn",
     " https://app.hubspot.com/return",
     "https://app.hubspot.com/" + "a" * 2100,
+    "https://app.hubspot.com/" + "a" * 5000,
     "",
 ]
 
@@ -248,8 +262,11 @@ def test_a_return_url_not_on_hubspot_is_refused_in_every_flow(make_stack, return
     ]
     other = make_stack(INSTALL_MARKETPLACE="direct")
     refused.append(install(other, code=other.new_code(), returnUrl=return_url))
-    # A NUL byte may already fail the query's decoding; everything else fails the returnUrl checks.
+    # A NUL byte may already fail the query's decoding, a query over 4 KiB its size check; everything
+    # else fails the returnUrl checks.
     expected = "query_malformed" if "\x00" in return_url else "return_url_invalid"
+    if len(return_url) > 4096:
+        expected = "query_too_large"
     for answer in refused:
         assert_refused(answer)
         assert answer.set_cookies() == []
