@@ -981,6 +981,10 @@ class _Handler(BaseHTTPRequestHandler):
                        "iat": int(grant["issued_at"])}
                 if kind == "access":
                     obj["exp"] = int(grant["expires_at"])
+                    obj["expires_in"] = max(0, int(grant["expires_at"] - time.time()))
+                    # The data-centre the account lives in (codes and refresh tokens say "na1-" too).
+                    obj["signed_access_token"] = {"hublet": "na1", "hubId": grant["hub_id"],
+                                                  "appId": grant["app_id"], "userId": grant["user_id"]}
                 return 200, obj
         return 200, {"active": False}
 

@@ -468,6 +468,8 @@ def test_introspect(standin, http):
     a = http.post(url, data=dict(base, token=t["access_token"], token_type_hint="access_token")).json()
     assert a["active"] is True and a["token_type"] == "access_token"
     assert a["hub_id"] == 12345 and a["scopes"] == ["oauth", "contacts"] and a["exp"] > time.time()
+    assert 1790 <= a["expires_in"] <= 1800 and a["signed_access_token"]["hublet"] == "na1"
+    assert a["hub_domain"] and a["user"] and a["user_id"] and a["app_id"] and a["client_id"] == CLIENT_ID
     rt = http.post(url, data=dict(base, token=t["refresh_token"], token_type_hint="refresh_token")).json()
     assert rt["active"] is True and rt["token_type"] == "refresh_token"
     assert http.post(url, data=dict(base, token="nope")).json() == {"active": False}
