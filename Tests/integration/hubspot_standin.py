@@ -76,8 +76,9 @@ GET  /marketplace/returned?install=ID[&state=S]
                 Connect issues a code and sends the browser to
                 <install URL>?step=finalize&code=C&state=S&returnUrl=R. No state, two states or an
                 empty one -> a 400 page (data-error="state_missing").
-       after the app redirected back at the end: "installed" (data-page="installed"), saying
-                whether the app has exchanged the code yet (HubSpot counts an install only then).
+       after the app redirected back at the end: "installed" (data-page="installed") once the app
+                has exchanged the code, else "not installed yet" (data-page="pending"): HubSpot
+                counts an install only when its code has been exchanged.
        unknown ID -> 400, "This install link is no longer valid" (data-error="install_link_invalid").
      Cancel on the consent page goes to R, which then says the install was cancelled.
      Installs are kept in ``StandIn.installs`` (and GET /_standin/installs): flow, status
@@ -757,15 +758,19 @@ class _Handler(BaseHTTPRequestHandler):
         install["status"] = "returned"
         with si.lock:
             exchanged = bool(install["code"] and si.codes.get(install["code"], {}).get("used"))
-        note = ("The app exchanged the install code for tokens." if exchanged else
-                "The app has not exchanged the install code for tokens yet; "
-                "the install counts once it does.")
+        if not exchanged:
+            # HubSpot counts an install only once the app has exchanged the code for tokens; until
+            # then the person is back on HubSpot without the app installed.
+            main = (f"<h1>{_esc(si.app_name)} isn't installed yet</h1>\n"
+                    "<p>The app sent you back to HubSpot, but it hasn't exchanged the install code for "
+                    "tokens, so nothing is connected yet.</p>\n"
+                    "<p><a class=\"button\" href=\"/marketplace\">Back to the App Marketplace</a></p>\n")
+            return self._html(200, _page("App not installed yet", main, ' data-page="pending" data-exchanged="no"'))
         main = (f"<h1>{_esc(si.app_name)} is installed</h1>\n"
                 f"<p>Account: <strong>{_esc(si.hub_domain)}</strong> (Hub ID {_esc(si.hub_id)})</p>\n"
-                f"<p>{note}</p>\n"
+                "<p>The app exchanged the install code for tokens.</p>\n"
                 "<p><a class=\"button\" href=\"/marketplace\">Back to the App Marketplace</a></p>\n")
-        return self._html(200, _page("App installed", main,
-                                     f' data-page="installed" data-exchanged="{"yes" if exchanged else "no"}"'))
+        return self._html(200, _page("App installed", main, ' data-page="installed" data-exchanged="yes"'))
 
     # ----- token endpoint -----
     def _content_type(self) -> str:

@@ -62,8 +62,20 @@ def the_finalize_link(install, consent_page):
     return answer.headers["Location"]
 
 
-def test_sign_in_flow_clicks_through_and_runs_the_hook_once(make_browser, make_install):
-    install = make_install("sign-in")
+def exchanging(make_install, flow, tmp_path):
+    """An install whose hook is the built-in exchange, against the stand-in's 2026-03 endpoint: the
+    stand-in's return page says "installed" only once the code has been exchanged."""
+    return make_install(flow, INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
+                        HUBSPOT_TOKEN_URL="http://127.0.0.1:{standin_port}/oauth/2026-03/token",
+                        INSTALL_TOKEN_DB=str(tmp_path / f"tokens-{flow}.sqlite3"))
+
+
+def exchanges(install):
+    return [r for r in install.standin.requests if r["endpoint"] == "token"]
+
+
+def test_sign_in_flow_clicks_through_exchanges_once_and_returns(make_browser, make_install, tmp_path):
+    install = exchanging(make_install, "sign-in", tmp_path)
     browser = make_browser()
     open_listing(browser, install, "marketplace-sign-in-1-listing")
 
@@ -71,26 +83,45 @@ def test_sign_in_flow_clicks_through_and_runs_the_hook_once(make_browser, make_i
     browser.click("Install app")
     marketplace = only_install(install)
     back = marketplace["return_url"]
-    assert browser.url.startswith(back + "&state=")
     assert marketplace["state"] and browser.url == back + "&state=" + marketplace["state"]
     assert browser.h1() == f"Connect {APP_NAME} to your HubSpot account"
     cookie = browser.cookies()[COOKIE]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"  # http://localhost: Lax, as it must be
-    assert install.hook_runs() == 0
+    assert exchanges(install) == []
     browser.screenshots("marketplace-sign-in-2-consent")
 
-    # Connect -> our install URL (step=finalize) -> hook -> HubSpot's return page.
+    # Connect -> our install URL (step=finalize) -> the exchange, once -> HubSpot's return page.
     browser.click("Connect app")
     assert browser.url == back
     assert browser.h1() == f"{APP_NAME} is installed"
-    assert marketplace["status"] == "returned"
+    assert "The app exchanged the install code for tokens." in browser.text()
+    sent = exchanges(install)
+    assert [(r["path"], r["status"]) for r in sent] == [("/oauth/2026-03/token", 200)]
+    assert sent[0]["params"]["code"] == marketplace["code"]
+    assert sent[0]["params"]["redirect_uri"] == install.redirect_uri
+    assert "code_verifier" not in sent[0]["params"]  # HubSpot built this flow's authorize request
+    assert COOKIE not in browser.cookies()
+    assert install.reasons("install") == ["ok", "ok"]
+    browser.screenshots("marketplace-sign-in-3-installed")
+    install.assert_nothing_leaked(browser.source())
+
+
+def test_sign_in_flow_hands_the_exec_hook_the_marketplace_grant_once(make_browser, make_install):
+    install = make_install("sign-in")
+    browser = make_browser()
+    open_listing(browser, install, "marketplace-sign-in-1-listing")
+    browser.click("Install app")
+    browser.click("Connect app")
+    marketplace = only_install(install)
+    assert browser.url == marketplace["return_url"]
     assert install.hook_runs() == 1
     grant = json.loads(install.hook.runs()[0]["stdin"])
     assert grant["flow"] == "marketplace" and grant["code"] == marketplace["code"]
     assert grant["redirect_uri"] == install.redirect_uri
-    assert COOKIE not in browser.cookies()
-    assert install.reasons("install") == ["ok", "ok"]
-    browser.screenshots("marketplace-sign-in-3-installed")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", grant["install_id"])
+    # The recording hook exchanges nothing, so HubSpot does not count the install.
+    assert browser.h1() == f"{APP_NAME} isn't installed yet"
+    assert install.hook_runs() == 1
     install.assert_nothing_leaked(browser.source())
 
 
@@ -115,7 +146,7 @@ def test_sign_in_finalize_in_another_browser_is_refused_with_a_way_back(make_bro
 
     # The browser that started it finishes it, once.
     first.open(link)
-    assert first.url == back and first.h1() == f"{APP_NAME} is installed"
+    assert first.url == back
     assert install.hook_runs() == 1
     first.open(link)
     assert first.h1() == "This link was already used"
@@ -125,9 +156,7 @@ def test_sign_in_finalize_in_another_browser_is_refused_with_a_way_back(make_bro
 
 
 def test_direct_flow_clicks_through_exchanges_the_code_once_and_returns(make_browser, make_install, tmp_path):
-    install = make_install("direct", INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
-                           HUBSPOT_TOKEN_URL="http://127.0.0.1:{standin_port}/oauth/2026-03/token",
-                           INSTALL_TOKEN_DB=str(tmp_path / "tokens.sqlite3"))
+    install = exchanging(make_install, "direct", tmp_path)
     browser = make_browser()
     open_listing(browser, install, "marketplace-direct-1-listing")
 
@@ -142,11 +171,11 @@ def test_direct_flow_clicks_through_exchanges_the_code_once_and_returns(make_bro
     assert browser.url == marketplace["return_url"]
     assert browser.h1() == f"{APP_NAME} is installed"
     assert "The app exchanged the install code for tokens." in browser.text()
-    exchanges = [r for r in install.standin.requests if r["endpoint"] == "token"]
-    assert [(r["path"], r["status"]) for r in exchanges] == [("/oauth/2026-03/token", 200)]
-    assert exchanges[0]["params"]["code"] == marketplace["code"]
-    assert exchanges[0]["content_type"].startswith("application/x-www-form-urlencoded")
-    assert exchanges[0]["query"] == {}
+    sent = exchanges(install)
+    assert [(r["path"], r["status"]) for r in sent] == [("/oauth/2026-03/token", 200)]
+    assert sent[0]["params"]["code"] == marketplace["code"]
+    assert sent[0]["content_type"].startswith("application/x-www-form-urlencoded")
+    assert sent[0]["query"] == {}
     assert COOKIE not in browser.cookies()  # nothing to bind in this flow
     browser.screenshots("marketplace-direct-3-installed")
 
@@ -159,7 +188,7 @@ def test_direct_flow_clicks_through_exchanges_the_code_once_and_returns(make_bro
     browser.assert_accessible()
     browser.click("Back to HubSpot")
     assert browser.url == marketplace["return_url"]
-    assert len([r for r in install.standin.requests if r["endpoint"] == "token"]) == 1
+    assert len(exchanges(install)) == 1
     assert install.reasons("install") == ["ok", "code_replayed"]
     install.assert_nothing_leaked(browser.source())
 
@@ -171,7 +200,8 @@ def test_direct_flow_with_the_exec_hook_runs_it_once(make_browser, make_install)
     browser.click("Install app")
     browser.click("Connect app")
     marketplace = only_install(install)
-    assert browser.url == marketplace["return_url"] and browser.h1() == f"{APP_NAME} is installed"
+    assert browser.url == marketplace["return_url"]
+    assert browser.h1() == f"{APP_NAME} isn't installed yet"  # a recording hook exchanges nothing
     assert install.hook_runs() == 1
     grant = json.loads(install.hook.runs()[0]["stdin"])
     assert grant["code"] == marketplace["code"] and grant["flow"] == "marketplace"

@@ -625,16 +625,16 @@ def test_marketplace_direct_sends_code_and_return_url_then_shows_installed(make_
     assert back.startswith(f"http://localhost:{si.port}/marketplace/returned?install=")
     install = next(iter(si.installs.values()))
     assert install["flow"] == "direct" and install["code"] == code and install["status"] == "sent"
-    # Back on HubSpot before the app exchanged the code: installed, not yet counted.
+    # Back on HubSpot before the app exchanged the code: not installed yet.
     page = http.get(back.replace("localhost", "127.0.0.1"))
-    assert page.status_code == 200 and 'data-page="installed"' in page.text and 'data-exchanged="no"' in page.text
+    assert page.status_code == 200 and 'data-page="pending"' in page.text and 'data-exchanged="no"' in page.text
     # The code is an ordinary one, bound to the app's registered redirect URI.
     t = exchange(http, si, code, version="2026-03")
     assert t.status_code == 200, t.text
     assert t.json()["scopes"] == ["oauth", "contacts", "automation"] and t.json()["hub_id"] == 12345
     assert exchange(http, si, code, version="2026-03").json()["status"] == "BAD_AUTH_CODE"
     page = http.get(back.replace("localhost", "127.0.0.1"))
-    assert 'data-exchanged="yes"' in page.text
+    assert 'data-page="installed"' in page.text and 'data-exchanged="yes"' in page.text
 
 
 def test_marketplace_sign_in_authorize_then_consent_then_finalize(make_standin, http):
