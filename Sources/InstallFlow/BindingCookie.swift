@@ -9,10 +9,14 @@ package struct BindingCookie: Sendable {
     package let name: String
     private let attributes: String
 
-    package init(isHTTPS: Bool, ttl: Int64) {
+    /// `crossSite`: the Marketplace sign-in flow, where HubSpot's way back to us may not be a
+    /// top-level navigation, so the cookie is `SameSite=None` (which browsers accept only with
+    /// `Secure`: on http://localhost it stays Lax).
+    package init(isHTTPS: Bool, ttl: Int64, crossSite: Bool = false) {
         name = isHTTPS ? "__Host-hubspot-install" : "hubspot-install"
         // Lax, not Strict: the way back from HubSpot is a cross-site top-level navigation.
-        let common = "; Path=/; HttpOnly; SameSite=Lax" + (isHTTPS ? "; Secure" : "")
+        let sameSite = crossSite && isHTTPS ? "None" : "Lax"
+        let common = "; Path=/; HttpOnly; SameSite=" + sameSite + (isHTTPS ? "; Secure" : "")
         attributes = "; Max-Age=\(ttl)" + common
     }
 

@@ -1,9 +1,7 @@
-/// The parameters of a callback, parsed strictly (DESIGN.md §5): the raw query is bounded before
-/// any decoding, each value is percent-decoded once, and a parameter we read given twice is refused
-/// (which copy would a web server, a proxy and we each pick?).
+/// The parameters of a callback, parsed strictly by `QueryParameters`.
 package struct CallbackQuery: Sendable, Equatable {
     /// Longer queries are refused before any work is done on them.
-    package static let maximumQueryLength = 4096
+    package static let maximumQueryLength = QueryParameters.maximumLength
     /// HubSpot's codes are far shorter; anything longer is not one.
     package static let maximumCodeLength = 512
 
@@ -19,40 +17,15 @@ package struct CallbackQuery: Sendable, Equatable {
 
     /// Empty values count as missing.
     package static func parse(_ query: String) -> Result<CallbackQuery, Rejection> {
-        guard query.utf8.count <= maximumQueryLength else { return .failure(.tooLarge) }
-        var query = query
-        return query.withUTF8 { parse(bytes: $0) }
-    }
-
-    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Result<CallbackQuery, Rejection> {
-        var result = CallbackQuery()
-        var start = 0
-        while start <= bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
-            defer { start = end + 1 }
-            if end == start { continue }
-            var equals = start
-            while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
-            let rawName = UnsafeBufferPointer(rebasing: bytes[start..<equals])
-            let rawValue = UnsafeBufferPointer(rebasing: bytes[min(equals + 1, end)..<end])
-            guard let name = percentDecode(rawName) else { return .failure(.malformed) }
-            let slot: WritableKeyPath<CallbackQuery, String?>
-            switch name {
-            case "code": slot = \.code
-            case "state": slot = \.state
-            case "error": slot = \.error
-            default: continue  // error_description and anything else are never read, so never shown
-            }
-            guard result[keyPath: slot] == nil else { return .failure(.duplicated) }
-            guard let value = percentDecode(rawValue) else { return .failure(.malformed) }
-            // An empty value stays "missing" but still counts for the duplicate check.
-            result[keyPath: slot] = value
+        switch QueryParameters.parse(query, reading: ["code", "state", "error"]) {
+        case .failure(.tooLarge): return .failure(.tooLarge)
+        case .failure(.malformed): return .failure(.malformed)
+        case .failure(.duplicated): return .failure(.duplicated)
+        case .success(let values):
+            // error_description and anything else are never read, so never shown.
+            let present: (String) -> String? = { values[$0].flatMap { $0.isEmpty ? nil : $0 } }
+            return .success(CallbackQuery(code: present("code"), state: present("state"), error: present("error")))
         }
-        if result.code?.isEmpty == true { result.code = nil }
-        if result.state?.isEmpty == true { result.state = nil }
-        if result.error?.isEmpty == true { result.error = nil }
-        return .success(result)
     }
 
     /// One pass of percent-decoding (`+` is a space, as in forms); nil for a broken escape or

@@ -2,14 +2,15 @@ internal import InstallCrypto
 
 extension Configuration {
     /// Routes of our own that the callback path must not shadow.
-    static let reservedPaths: Set<String> = ["/", "/oauth/authorize", "/installed", "/healthz"]
+    static let reservedPaths: Set<String> = ["/", "/oauth/authorize", "/oauth/install", "/installed", "/healthz"]
     static let knownKeys: Set<String> = [
         "HUBSPOT_CLIENT_ID", "HUBSPOT_REDIRECT_URI", "HUBSPOT_SCOPES", "HUBSPOT_OPTIONAL_SCOPES",
         "HUBSPOT_AUTHORIZE_URL", "HUBSPOT_TOKEN_URL", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_CLIENT_SECRET_FILE",
         "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
-        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY",
+        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY", "HUBSPOT_PKCE", "INSTALL_MARKETPLACE",
+        "INSTALL_RETURN_HOSTS",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
@@ -109,7 +110,10 @@ private struct Reader {
         let (scopes, optionalScopes) = readScopes()
         let authorizeURL = readServiceURL(
             "HUBSPOT_AUTHORIZE_URL", default: "https://app.hubspot.com/oauth/authorize")
-        let tokenURL = readServiceURL("HUBSPOT_TOKEN_URL", default: "https://api.hubapi.com/oauth/v3/token")
+        let tokenURL = readTokenURL()
+        let pkce = readPKCE()
+        let marketplace = readMarketplace()
+        let returnHosts = readReturnHosts()
         let keys = readStateKeys()
         let ttl = readTTL()
         let stateDirectory = readStateDirectory()
@@ -124,12 +128,14 @@ private struct Reader {
         let publicDirectory = readPublicDirectory()
         let successURL = readSuccessURL()
 
-        guard let clientID, let redirect, let authorizeURL, let tokenURL, let keys, let ttl, let hook, let timeout
+        guard let clientID, let redirect, let authorizeURL, let tokenURL, let keys, let ttl, let hook, let timeout,
+            let pkce, let marketplace, let returnHosts
         else { return nil }
         return Configuration(
             clientID: clientID, redirectURI: redirect.text, callbackPath: redirect.parts.path,
             isHTTPS: redirect.parts.scheme == "https", scopes: scopes, optionalScopes: optionalScopes,
-            authorizeURL: authorizeURL, tokenURL: tokenURL, clientSecret: clientSecret, stateKeys: keys,
+            authorizeURL: authorizeURL, tokenURL: tokenURL, pkce: pkce, marketplace: marketplace,
+            returnHosts: returnHosts, clientSecret: clientSecret, stateKeys: keys,
             stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
             hookConcurrency: concurrency,
             webhookKey: webhookKey, tokenDatabase: tokenDatabase,
@@ -188,10 +194,16 @@ private struct Reader {
         if optional.contains("oauth") && !required.contains("oauth") {
             error("HUBSPOT_OPTIONAL_SCOPES", "oauth is always required")
         }
+        // HubSpot's scope table says Forms needs `contacts`, but `contacts` is a legacy scope that new
+        // apps cannot select any more (the granular crm.objects.contacts.* replaced it): refusing
+        // would lock those apps out, so the operator is only told.
+        let formsWithoutContacts =
+            "forms needed the legacy scope contacts; add contacts if your app still offers it "
+            + "(new apps cannot select it: crm.objects.contacts.read/write replaced it)"
         if required.contains("forms") && !required.contains("contacts") {
-            error("HUBSPOT_SCOPES", "forms also requires contacts; add contacts")
+            warning("HUBSPOT_SCOPES", formsWithoutContacts)
         } else if optional.contains("forms") && !required.contains("contacts") && !optional.contains("contacts") {
-            error("HUBSPOT_OPTIONAL_SCOPES", "forms also requires contacts; add contacts")
+            warning("HUBSPOT_OPTIONAL_SCOPES", formsWithoutContacts)
         }
         return (required, optional)
     }
@@ -231,6 +243,57 @@ private struct Reader {
             return nil
         }
         return text
+    }
+
+    /// HubSpot's current token endpoint by default; older versions still work until HubSpot ends
+    /// them, so they are warnings with the date.
+    mutating func readTokenURL() -> String? {
+        let key = "HUBSPOT_TOKEN_URL"
+        guard let url = readServiceURL(key, default: "https://api.hubapi.com/oauth/2026-03/token") else { return nil }
+        let path = URLParts(url)?.path ?? ""
+        if path.hasPrefix("/oauth/v1/") {
+            warning(key, "HubSpot ends the v1 token endpoint on 2027-02-16; use https://api.hubapi.com/oauth/2026-03/token")
+        } else if path.hasPrefix("/oauth/v3/") {
+            warning(
+                key, "HubSpot stops supporting the v3 token endpoint in September 2027; "
+                    + "use https://api.hubapi.com/oauth/2026-03/token")
+        }
+        return url
+    }
+
+    mutating func readPKCE() -> PKCEMode? {
+        guard let text = value("HUBSPOT_PKCE") else { return .off }
+        guard let mode = PKCEMode(rawValue: text) else {
+            error("HUBSPOT_PKCE", "must be off or S256")
+            return nil
+        }
+        return mode
+    }
+
+    mutating func readMarketplace() -> MarketplaceMode? {
+        guard let text = value("INSTALL_MARKETPLACE") else { return .off }
+        guard let mode = MarketplaceMode(rawValue: text) else {
+            error("INSTALL_MARKETPLACE", "must be off, sign-in or direct")
+            return nil
+        }
+        return mode
+    }
+
+    mutating func readReturnHosts() -> [ReturnHost]? {
+        guard let text = value("INSTALL_RETURN_HOSTS") else { return [] }
+        var hosts = [ReturnHost]()
+        var ok = true
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }) {
+            guard let host = ReturnHost(String(word)) else {
+                error(
+                    "INSTALL_RETURN_HOSTS",
+                    "\(String(word).asciiEscaped()) is not a host or host:port (no scheme, path or wildcard)")
+                ok = false
+                continue
+            }
+            hosts.append(host)
+        }
+        return ok ? hosts : nil
     }
 
     mutating func readStateKeys() -> [StateKey]? {

@@ -8,7 +8,11 @@ extension Configuration {
         lines.append("App name:       \(appName)")
         lines.append("Client id:      \(clientID)")
         lines.append("Redirect URI:   \(redirectURI)   (register exactly this in the app's Auth settings)")
-        lines.append("Authorize URL:  \(AuthorizeURL(configuration: self).url(state: "<state>"))")
+        let authorize = AuthorizeURL(configuration: self)
+        let challenge = pkce == .s256 ? "<challenge>" : nil
+        lines.append("Authorize URL:  \(authorize.url(state: "<state>", challenge: challenge))")
+        if pkce == .s256 { lines.append("PKCE:           S256 (the hook receives code_verifier)") }
+        lines.append("Marketplace:    " + marketplaceLine)
         lines.append("")
         lines.append("Required scopes (must match the app's required scopes):")
         for scope in scopes { lines.append(Self.describe(scope, tier: false)) }
@@ -18,6 +22,12 @@ extension Configuration {
         lines.append("Routes:")
         lines.append("  GET /                  landing page")
         lines.append("  GET /oauth/authorize   redirect to HubSpot, sets the browser-binding cookie")
+        if authorize.canPinAccount {
+            lines.append("      ?hub_id=DIGITS     the same, pinned to one HubSpot account")
+        }
+        if marketplace != .off {
+            lines.append("  GET /oauth/install     HubSpot Marketplace install URL (\(marketplace.rawValue) flow)")
+        }
         lines.append("  GET \(callbackPath.padding(19))verifies state and cookie, runs the hook once")
         lines.append("  GET /installed         success page")
         lines.append("  GET /healthz           200 ok")
@@ -35,6 +45,17 @@ extension Configuration {
         lines.append("After success:  \(successURL)")
         for warning in warnings { lines.append(warning.description) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The Marketplace install URL to enter in the listing, and which of HubSpot's flows it serves.
+    private var marketplaceLine: String {
+        guard let parts = URLParts(redirectURI) else { return "off" }
+        let url = parts.scheme + "://" + parts.host + (parts.port.map { ":\($0)" } ?? "") + "/oauth/install"
+        switch marketplace {
+        case .off: return "off (INSTALL_MARKETPLACE=sign-in or direct serves \(url))"
+        case .signIn: return "install URL \(url), flow with partner sign-in (step=authorize, step=finalize)"
+        case .direct: return "install URL \(url), flow without partner sign-in (code and returnUrl only)"
+        }
     }
 
     private static func describe(_ scope: String, tier: Bool) -> String {

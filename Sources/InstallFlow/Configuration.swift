@@ -13,6 +13,12 @@ package struct Configuration: Sendable {
     package var optionalScopes: [String]
     package var authorizeURL: String
     package var tokenURL: String
+    /// `HUBSPOT_PKCE`: whether our authorize URL carries a PKCE challenge.
+    package var pkce: PKCEMode
+    /// `INSTALL_MARKETPLACE`: which Marketplace install flow `/oauth/install` serves.
+    package var marketplace: MarketplaceMode
+    /// `INSTALL_RETURN_HOSTS`: hosts besides HubSpot's own that a Marketplace `returnUrl` may name.
+    package var returnHosts: [ReturnHost]
     package var clientSecret: Secret?
     /// The first signs, all verify.
     package var stateKeys: [StateKey]

@@ -99,6 +99,8 @@ package final class InstallResponder: Sendable {
             return isRead ? page(.landing, route: "landing") : notAllowed("landing", allow: "GET, HEAD")
         case "/oauth/authorize":
             return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
+        case "/oauth/install" where configuration.marketplace != .off:
+            return marketplaceInstall(request, requestID: requestID)
         case configuration.callbackPath:
             if request.method == "HEAD" { return headOfCallback() }
             return isGet ? callback(request, requestID: requestID) : notAllowed("callback", allow: "GET, HEAD")
@@ -118,7 +120,7 @@ package final class InstallResponder: Sendable {
         return response
     }
 
-    private func notAllowed(_ route: String, allow: String) -> Response {
+    func notAllowed(_ route: String, allow: String) -> Response {
         var response = page(.methodNotAllowed, route: route, reason: "method_not_allowed")
         response.headers.removeAll { $0.name == "Allow" }
         response.headers.append(.init("Allow", allow))
@@ -158,11 +160,11 @@ package final class InstallResponder: Sendable {
     // MARK: - /oauth/authorize
 
     /// Mints a state bound to the browser's cookie (reusing a well-formed one, so two tabs can both
-    /// finish) and sends the browser to HubSpot.
-    private func startInstall(_ request: Request) -> Response {
+    /// finish); the Marketplace sign-in flow mints its states here too.
+    func mintState(cookieHeader: String?) -> (state: String, binding: [UInt8], nonce: [UInt8]) {
         let binding: [UInt8]
         let nonce: [UInt8]
-        if case .value(let existing) = cookie.find(in: request.cookieHeader) {
+        if case .value(let existing) = cookie.find(in: cookieHeader) {
             binding = existing
             nonce = environment.randomBytes(StateSigner.nonceByteCount)
         } else {
@@ -170,11 +172,27 @@ package final class InstallResponder: Sendable {
             binding = Array(random[..<BindingCookie.byteCount])
             nonce = Array(random[BindingCookie.byteCount...])
         }
-        let state = signer.mint(binding: binding, nonce: nonce, issuedAt: environment.now())
+        return (signer.mint(binding: binding, nonce: nonce, issuedAt: environment.now()), binding, nonce)
+    }
+
+    /// Sends the browser to HubSpot with a fresh state (and PKCE challenge), pinned to one account
+    /// when `hub_id` says which.
+    private func startInstall(_ request: Request) -> Response {
+        let hubID: String?
+        switch Self.hubID(in: request.query) {
+        case .success(let value): hubID = value
+        case .failure(let refusal): return page(refusal.page, route: "authorize", reason: refusal.reason)
+        }
+        let (state, binding, nonce) = mintState(cookieHeader: request.cookieHeader)
+        var challenge: String?
+        if configuration.pkce == .s256 {
+            let verifier = PKCE.verifier(key: configuration.stateKeys[0], nonce: nonce, binding: binding)
+            challenge = PKCE.challenge(verifier: verifier)
+        }
         return Response(
             status: 302,
             headers: Self.securityHeaders + [
-                .init("Location", authorize.url(state: state)),
+                .init("Location", authorize.url(state: state, challenge: challenge, hubID: hubID)),
                 .init("Set-Cookie", cookie.setCookie(binding)),
                 .init("Cache-Control", "no-store"),
             ],
@@ -210,41 +228,37 @@ package final class InstallResponder: Sendable {
             if let error = query.error { return reject(Self.providerPage(error), "provider_error") }
             return reject(.invalidLink, "state_missing")
         }
-        let binding: [UInt8]?
-        switch cookie.find(in: request.cookieHeader) {
-        case .value(let bytes): binding = bytes
-        case .none: binding = nil
-        case .malformed: return reject(.differentBrowser, "binding_malformed")
-        case .duplicated: return reject(.differentBrowser, "binding_duplicated")
-        }
         let now = environment.now()
-        let state: VerifiedState
-        switch signer.verify(stateText, binding: binding, now: now) {
-        case .success(let verified): state = verified
-        case .failure(.expired): return reject(.linkExpired, StateRejection.expired.rawValue)
-        case .failure(.bindingMissing): return withoutBinding(stateText, now: now)
-        case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
+        let roundTrip: VerifiedRoundTrip
+        switch verifyRoundTrip(stateText, cookieHeader: request.cookieHeader, now: now) {
+        case .success(let verified): roundTrip = verified
+        case .failure(let refusal): return reject(refusal.page, refusal.reason)
         }
+        let state = roundTrip.state
         if let error = query.error {
             // A genuine round trip that HubSpot ended: use the state up so it cannot be replayed.
             _ = nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now)
             return reject(Self.providerPage(error), "provider_error")
         }
-        guard let code = query.code else { return reject(.invalidLink, "code_missing") }
-        guard CallbackQuery.isPlausibleCode(code) else { return reject(.invalidLink, "code_malformed") }
-        // A slot first, the one-time marker second: a busy answer leaves the state unused, so
-        // reloading the same link works once a hook has finished.
-        guard hookSlots.tryAcquire() else { return reject(.hookBusy, "hook_busy") }
-        defer { hookSlots.release() }
-        switch nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now) {
-        case .claimed: break
-        case .alreadyUsed: return reject(.linkUsed, "state_replayed")
-        case .unavailable: return reject(.serviceUnavailable, "state_store_unavailable")
+        let code: AuthorizationCode
+        switch Self.checkedCode(query.code) {
+        case .success(let checked): code = checked
+        case .failure(let refusal): return reject(refusal.page, refusal.reason)
         }
         let grant = AuthorizationGrant(
-            code: AuthorizationCode(code), redirectURI: configuration.redirectURI, clientID: configuration.clientID,
+            code: code, redirectURI: configuration.redirectURI, clientID: configuration.clientID,
             scopes: configuration.scopes, optionalScopes: configuration.optionalScopes, issuedAt: state.issuedAt,
-            requestID: requestID)
+            requestID: requestID, flow: .install, installID: InstallID.forState(nonce: state.nonce),
+            codeVerifier: codeVerifier(for: roundTrip))
+        return onceWithHookSlot(
+            state.nonce, issuedAt: state.issuedAt, now: now, refuse: { reject($0.page, $0.reason) }
+        ) {
+            exchange(grant, now: now)
+        }
+    }
+
+    /// Runs the hook of a verified callback and sends the person on (or to the page of its failure).
+    private func exchange(_ grant: AuthorizationGrant, now: Int64) -> Response {
         do {
             let outcome = try hook.exchange(grant)
             var response = Response(
@@ -258,13 +272,7 @@ package final class InstallResponder: Sendable {
             if let receipt = receiptCookie(outcome, now: now) { response.headers.append(receipt) }
             return response
         } catch {
-            let page: Page
-            switch error.kind {
-            case .failed, .timedOut: page = .installFailed
-            case .codeRejected: page = .linkExpired
-            case .providerUnavailable: page = .hubSpotUnavailable
-            }
-            var response = reject(page, error.kind.rawValue)
+            var response = reject(error.kind.page, error.kind.rawValue)
             response.diagnostics = error.detail
             return response
         }
@@ -275,12 +283,12 @@ package final class InstallResponder: Sendable {
     /// the cookie expired: say that, from what the state claims. Every answer here is a refusal; the
     /// claims only pick its words, and they are any bytes an attacker chose, so nothing in here may
     /// do arithmetic on them.
-    private func withoutBinding(_ stateText: String, now: Int64) -> Response {
+    func withoutBinding(_ stateText: String, now: Int64) -> Refusal {
         if let claims = signer.unverifiedClaims(stateText) {
-            if nonces.wasClaimed(nonce: claims.nonce) { return reject(.linkUsed, "state_replayed") }
-            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return reject(.linkExpired, "state_expired") }
+            if nonces.wasClaimed(nonce: claims.nonce) { return Refusal(.linkUsed, "state_replayed") }
+            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return Refusal(.linkExpired, "state_expired") }
         }
-        return reject(.differentBrowser, StateRejection.bindingMissing.rawValue)
+        return Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue)
     }
 
     /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.

@@ -15,12 +15,16 @@ package enum Page: String, Sendable, CaseIterable {
     case hookBusy
     case notFound
     case methodNotAllowed
+    /// The Marketplace install URL without a `returnUrl` we may send people to.
+    case returnLinkInvalid
 
     /// The HTTP status the page is served with.
     var status: Int {
         switch self {
         case .landing, .installed: 200
-        case .invalidLink, .differentBrowser, .linkUsed, .linkExpired, .accessDenied, .providerError: 400
+        case .invalidLink, .differentBrowser, .linkUsed, .linkExpired, .accessDenied, .providerError,
+            .returnLinkInvalid:
+            400
         case .installFailed, .hubSpotUnavailable: 502
         case .serviceUnavailable, .hookBusy: 503
         case .notFound: 404
@@ -86,6 +90,11 @@ package enum Page: String, Sendable, CaseIterable {
             ("Page not found", "There is nothing at this address. The install starts on the home page.")
         case .methodNotAllowed:
             ("Not allowed", "This page cannot be used that way. The install starts on the home page.")
+        case .returnLinkInvalid:
+            (
+                "This install link did not come from HubSpot",
+                "The link that brought you here does not say how to get back to HubSpot, or names a place we do not send people to. Nothing was installed. Please start the install again from the HubSpot Marketplace."
+            )
         }
     }
 

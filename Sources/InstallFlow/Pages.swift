@@ -7,6 +7,7 @@ package struct Pages: Sendable {
         "index.html": ["app_name", "install_url", "required_scopes", "optional_scopes"],
         "installed.html": ["app_name", "start_url", "account", "ungranted_scopes"],
         "error.html": ["app_name", "title", "message", "start_url"],
+        "marketplace.html": ["app_name", "title", "message", "return_url"],
     ]
 
     private let bodies: [Page: [UInt8]]
@@ -14,11 +15,29 @@ package struct Pages: Sendable {
     /// naming the account that was just connected.
     private let installedTemplate: Template?
     private let appName: String
+    /// The error page of the Marketplace install URL, rendered per request: its "Back to HubSpot"
+    /// link is the request's checked `returnUrl`. Nil while `INSTALL_MARKETPLACE` is off.
+    private let marketplaceTemplate: Template?
 
-    package init(bodies: [Page: [UInt8]], installedTemplate: Template? = nil, appName: String = "") {
+    package init(
+        bodies: [Page: [UInt8]], installedTemplate: Template? = nil, marketplaceTemplate: Template? = nil,
+        appName: String = ""
+    ) {
         self.bodies = bodies
         self.installedTemplate = installedTemplate
+        self.marketplaceTemplate = marketplaceTemplate
         self.appName = appName
+    }
+
+    /// An error page of the Marketplace install URL: the page's fixed words and a link back to the
+    /// HubSpot page the install came from (escaped; it has passed `ReturnURL`'s checks).
+    package func marketplace(_ page: Page, returnURL: ReturnURL) -> [UInt8] {
+        guard let marketplaceTemplate, let words = page.words else { return body(page) }
+        return Array(
+            marketplaceTemplate.render([
+                "app_name": .text(appName), "title": .text(words.title), "message": .text(words.message),
+                "return_url": .text(returnURL.text),
+            ]).utf8)
     }
 
     /// The success page for one install: the account, and the optional scopes it did not grant.
@@ -48,7 +67,9 @@ package struct Pages: Sendable {
     package static func load(configuration: Configuration) throws(ConfigurationError) -> Pages {
         var templates = [String: Template]()
         var problems = [ConfigurationProblem]()
-        for (name, allowed) in slots.sorted(by: { $0.key < $1.key }) {
+        // Deployments without the Marketplace install URL need not ship its template.
+        for (name, allowed) in slots.sorted(by: { $0.key < $1.key })
+        where name != "marketplace.html" || configuration.marketplace != .off {
             let path = configuration.publicDirectory + "/" + name
             guard let text = FileSystem.readText(path) else {
                 problems.append(ConfigurationProblem(key: "INSTALL_PUBLIC_DIR", message: "cannot read \(path)"))
@@ -100,7 +121,9 @@ package struct Pages: Sendable {
             }
             bodies[page] = Array(template.render(values).utf8)
         }
-        return Pages(bodies: bodies, installedTemplate: templates["installed.html"], appName: configuration.appName)
+        return Pages(
+            bodies: bodies, installedTemplate: templates["installed.html"],
+            marketplaceTemplate: templates["marketplace.html"], appName: configuration.appName)
     }
 
     /// A `<ul>` with one item per scope, every value escaped, each with its tier note: "Requires:"

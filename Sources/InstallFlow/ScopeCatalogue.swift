@@ -66,7 +66,7 @@ package enum ScopeCatalogue {
         }
         if parts[0] == "crm", parts[1] == "objects", let object = crmObjects[parts[2]] {
             switch parts.count {
-            case 4: return Entry(description: "\(verb) \(object)", tier: "Depends on your HubSpot subscription")
+            case 4: return Entry(description: "\(verb) \(object)", tier: objectTier(parts[2]))
             case 5 where parts[3] == "sensitive":
                 return Entry(description: "\(verb) sensitive data of \(object)", tier: "Enterprise")
             case 5 where parts[3] == "highly_sensitive":
@@ -80,6 +80,17 @@ package enum ScopeCatalogue {
                 tier: "Depends on your HubSpot subscription")
         }
         return simplePatterns(scope)
+    }
+
+    /// The granular successors of the legacy `contacts` scope reach what every account has; custom
+    /// objects exist only in Enterprise accounts; for the rest it depends on the HubSpot products
+    /// the account has.
+    private static func objectTier(_ object: String) -> String {
+        switch object {
+        case "contacts", "companies", "deals", "owners": "Any Marketing or CRM account"
+        case "custom": "Enterprise"
+        default: "Depends on your HubSpot subscription"
+        }
     }
 
     private static let others: [String: String] = [

@@ -15,6 +15,8 @@ package enum StateRejection: String, Error, Sendable, Equatable {
 package struct VerifiedState: Sendable, Equatable {
     package var issuedAt: Int64
     package var nonce: [UInt8]
+    /// The id of the key the state names (the one that verified it, once verified).
+    package var keyID: [UInt8]
 }
 
 /// The signed `state` of one round trip (DESIGN.md §5).
@@ -100,7 +102,8 @@ package struct StateSigner: Sendable {
     private static func claims(of token: [UInt8]) -> VerifiedState {
         var issuedAt: UInt64 = 0
         for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
-        return VerifiedState(issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<payloadByteCount]))
+        return VerifiedState(
+            issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<payloadByteCount]), keyID: Array(token[1..<5]))
     }
 
     /// The keyed HMAC fed with everything the tag covers: label, payload, binding. Every part has a

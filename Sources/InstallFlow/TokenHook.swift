@@ -30,11 +30,30 @@ package struct AuthorizationGrant: Sendable {
     /// Unix seconds at which the state of this round trip was minted.
     package var issuedAt: Int64
     package var requestID: String
+    /// Which route the code came through.
+    package var flow: Flow
+    /// Names this install attempt without revealing anything (see `InstallID`): a receiver that
+    /// sees it twice has seen the same code twice.
+    package var installID: String
+    /// The PKCE verifier of our authorize URL's challenge, when `HUBSPOT_PKCE=S256`.
+    package var codeVerifier: Secret?
+
+    /// The `flow` key of the hook JSON.
+    package enum Flow: String, Sendable, Equatable {
+        /// Our own install: `/oauth/authorize`, then the callback.
+        case install
+        /// HubSpot's Marketplace install URL, `/oauth/install`.
+        case marketplace
+    }
 
     package init(
         code: AuthorizationCode, redirectURI: String, clientID: String, scopes: [String],
-        optionalScopes: [String], issuedAt: Int64, requestID: String
+        optionalScopes: [String], issuedAt: Int64, requestID: String, flow: Flow = .install, installID: String = "",
+        codeVerifier: Secret? = nil
     ) {
+        self.flow = flow
+        self.installID = installID
+        self.codeVerifier = codeVerifier
         self.code = code
         self.redirectURI = redirectURI
         self.clientID = clientID
@@ -44,8 +63,9 @@ package struct AuthorizationGrant: Sendable {
         self.requestID = requestID
     }
 
-    /// The JSON object of DESIGN.md §6, keys in that order, as the exec and webhook hooks send it.
-    /// It holds the code: never log it.
+    /// The JSON object the exec and webhook hooks send (README: "Token hooks"), keys in this order;
+    /// keys are only ever added at the end, so a receiver written for an older version still reads
+    /// it. It holds the code (and the PKCE verifier): never log it.
     package func jsonBody() -> [UInt8] {
         var out = JSONWriter()
         out.beginObject()
@@ -56,6 +76,9 @@ package struct AuthorizationGrant: Sendable {
         out.field("optional_scopes", optionalScopes)
         out.field("issued_at", issuedAt)
         out.field("request_id", requestID)
+        out.field("flow", flow.rawValue)
+        out.field("install_id", installID)
+        if let codeVerifier { out.field("code_verifier", codeVerifier.value) }
         out.endObject()
         return Array(out.text.utf8)
     }

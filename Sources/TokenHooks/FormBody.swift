@@ -14,7 +14,7 @@ enum FormBody {
         return out
     }
 
-    /// One path segment (a token in HubSpot's v1 metadata path), encoded the same way.
+    /// One value on its own (a query parameter of a URL), encoded the same way.
     static func percentEncoded(_ text: String) -> String {
         PercentEncoding.encode(text)
     }

@@ -26,7 +26,7 @@ struct HTTPResponse: Sendable {
 }
 
 /// Why no answer came. Carries words fit for the log, never a URL or a body: a URL may hold a
-/// token (HubSpot's v1 metadata path does).
+/// secret.
 enum HTTPFailure: Error, Sendable, Equatable {
     /// Nothing (or not all of the answer) arrived before the deadline.
     case timedOut

@@ -7,8 +7,9 @@ package import InstallFlow
 /// The token answer normally names `hub_id` and the granted `scopes`; when it does not (answers
 /// from before August 2025), the token's metadata is asked, and then it must answer. It is also
 /// asked, briefly and best-effort, for the account's domain, which the success page shows.
-/// Metadata comes from `POST /oauth/2026-03/token/introspect`, which keeps the token in the body;
-/// only if that endpoint does not exist is `GET /oauth/v1/access-tokens/<token>` used.
+/// Metadata comes from `POST /oauth/2026-03/token/introspect` on the token URL's host, which keeps
+/// the token in the body. The older `GET /oauth/v1/access-tokens/<token>` is never asked: it puts
+/// the token in a URL (and so in proxies' logs) and HubSpot ends it on 2027-02-16.
 ///
 /// The code is single-use, so the token request is never retried: a retry after a lost answer
 /// would only earn `BAD_AUTH_CODE`. One deadline (`INSTALL_TOKEN_HOOK_TIMEOUT`) covers every
@@ -38,10 +39,13 @@ package struct HubSpotExchangeHook: TokenHook {
 
     package func exchange(_ grant: AuthorizationGrant) throws(HookFailure) -> HookOutcome {
         let deadline = Deadline(secondsFromNow: timeout)
-        let body = FormBody.encode([
+        var fields = [
             ("grant_type", "authorization_code"), ("client_id", grant.clientID),
             ("client_secret", clientSecret.value), ("redirect_uri", grant.redirectURI), ("code", grant.code.value),
-        ])
+        ]
+        // Present only when our authorize URL carried the matching challenge (HUBSPOT_PKCE=S256).
+        if let verifier = grant.codeVerifier { fields.append(("code_verifier", verifier.value)) }
+        let body = FormBody.encode(fields)
         let tokens = try TokenEndpointAnswer.tokens(
             from: post(tokenURL, body: body, deadline: deadline, what: "token endpoint"))
 
@@ -91,15 +95,8 @@ package struct HubSpotExchangeHook: TokenHook {
             ("client_id", clientID), ("client_secret", clientSecret.value), ("token", token.value),
             ("token_type_hint", "access_token"),
         ])
-        let introspected = try post(
-            origin + "/oauth/2026-03/token/introspect", body: body, deadline: deadline, what: "metadata")
-        guard introspected.status == 404 || introspected.status == 405 else {
-            return try TokenEndpointAnswer.metadata(from: introspected)
-        }
-        let legacy = HTTPRequest(
-            method: "GET", url: origin + "/oauth/v1/access-tokens/" + FormBody.percentEncoded(token.value),
-            headers: ["Accept": "application/json"], body: [])
-        return try TokenEndpointAnswer.metadata(from: send(legacy, deadline: deadline, what: "metadata"))
+        return try TokenEndpointAnswer.metadata(
+            from: post(origin + "/oauth/2026-03/token/introspect", body: body, deadline: deadline, what: "metadata"))
     }
 
     private func post(_ url: String, body: [UInt8], deadline: Deadline, what: String) throws(HookFailure)

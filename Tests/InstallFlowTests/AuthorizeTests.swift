@@ -85,4 +85,47 @@ struct AuthorizeTests {
         #expect(post.status == 405)
         #expect(post.header("Allow") == "GET")
     }
+
+    @Test(arguments: ["4242", "1", "12345678901234567890"])
+    func hubIDPinsTheAccount(_ hubID: String) throws {
+        let flow = try Flow()
+        let response = flow.get("/oauth/authorize?utm_source=x&hub_id=\(hubID)")
+        #expect(response.status == 302)
+        let location = try #require(response.header("Location"))
+        #expect(
+            location.hasPrefix(
+                "https://app.hubspot.com/oauth/\(hubID)/authorize?client_id=9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a"
+                    + "&redirect_uri=https%3A%2F%2Finstall.example.com%2Foauth%2Fcallback&scope=oauth%20contacts"
+                    + "&optional_scope=automation&state="))
+        #expect(response.header("Set-Cookie") != nil)
+    }
+
+    @Test func hubIDKeepsTheConfiguredHostAndQuery() throws {
+        let flow = try Flow(["HUBSPOT_AUTHORIZE_URL": "https://app-eu1.hubspot.com/oauth/authorize?locale=de"])
+        let location = try #require(flow.get("/oauth/authorize?hub_id=77").header("Location"))
+        #expect(location.hasPrefix("https://app-eu1.hubspot.com/oauth/77/authorize?locale=de&client_id="))
+    }
+
+    @Test(arguments: [
+        "hub_id=", "hub_id=12a", "hub_id=-1", "hub_id=%2B1", "hub_id=1%200", "hub_id=123456789012345678901",
+        "hub_id=%EF%BC%91", "hub_id=1&hub_id=2", "hub_id=1&hub_id=1", "hub_id=../x",
+    ])
+    func badHubIDIsRefusedWithoutACookie(_ query: String) throws {
+        let flow = try Flow()
+        let response = flow.get("/oauth/authorize?" + query)
+        #expect(response.status == 400)
+        #expect(response.reason == "hub_id_invalid")
+        #expect(response.header("Set-Cookie") == nil)
+        #expect(response.header("Location") == nil)
+        #expect(response.header("Cache-Control") == "no-store")
+        #expect(flow.body(response).contains(HTML.escape(Page.invalidLink.words!.title)))
+    }
+
+    @Test func otherParametersAreIgnored() throws {
+        let flow = try Flow()
+        let plain = try #require(flow.get("/oauth/authorize").header("Location"))
+        let other = try #require(flow.get("/oauth/authorize?hub=1&Hub_id=2&x=%zz").header("Location"))
+        #expect(other.prefix(while: { $0 != "&" }) == plain.prefix(while: { $0 != "&" }))
+        #expect(!other.contains("/oauth/1/") && !other.contains("/oauth/2/"))
+    }
 }

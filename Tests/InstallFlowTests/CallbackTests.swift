@@ -27,13 +27,39 @@ struct CallbackTests {
     }
 
     @Test func hookJSONIsExactlyTheDesignedObject() throws {
-        let grant = AuthorizationGrant(
+        var grant = AuthorizationGrant(
             code: AuthorizationCode("c\"o\\de"), redirectURI: "https://x.example/cb", clientID: "id",
-            scopes: ["oauth", "contacts"], optionalScopes: [], issuedAt: 1_790_000_000, requestID: "r-1")
+            scopes: ["oauth", "contacts"], optionalScopes: [], issuedAt: 1_790_000_000, requestID: "r-1",
+            installID: "aWQ")
+        // Every key of earlier versions keeps its place; new keys only ever come after them.
         #expect(
             String(decoding: grant.jsonBody(), as: UTF8.self)
-                == #"{"code":"c\"o\\de","redirect_uri":"https://x.example/cb","client_id":"id","scopes":["oauth","contacts"],"optional_scopes":[],"issued_at":1790000000,"request_id":"r-1"}"#
+                == #"{"code":"c\"o\\de","redirect_uri":"https://x.example/cb","client_id":"id","scopes":["oauth","contacts"],"optional_scopes":[],"issued_at":1790000000,"request_id":"r-1","flow":"install","install_id":"aWQ"}"#
         )
+        grant.flow = .marketplace
+        grant.codeVerifier = Secret("v\u{1}")
+        #expect(
+            String(decoding: grant.jsonBody(), as: UTF8.self).hasSuffix(
+                #""request_id":"r-1","flow":"marketplace","install_id":"aWQ","code_verifier":"v\u0001"}"#))
+    }
+
+    @Test func installIDIsStablePerStateAndSaysNothingOfIt() throws {
+        let flow = try Flow()
+        let (state, cookie) = flow.begin()
+        _ = flow.get("/oauth/callback?code=c1&state=\(state)", cookie: cookie)
+        let grant = try #require(flow.hook.grants.first)
+        #expect(grant.flow == .install)
+        #expect(grant.codeVerifier == nil)
+        let nonce = try #require(flow.responder.signer.unverifiedClaims(state)?.nonce)
+        #expect(grant.installID == InstallID.forState(nonce: nonce))
+        #expect(grant.installID.utf8.count == 43)
+        #expect(!state.contains(grant.installID) && !cookie.contains(grant.installID))
+        // Another state, another id.
+        let other = flow.begin()
+        _ = flow.get("/oauth/callback?code=c1&state=\(other.state)", cookie: other.cookie)
+        #expect(flow.hook.grants.count == 2)
+        #expect(flow.hook.grants[1].installID != grant.installID)
+        #expect(InstallID.forCode(AuthorizationCode("c1")) != InstallID.forCode(AuthorizationCode("c2")))
     }
 
     @Test func hookMayChooseAnHTTPSRedirectOnly() throws {

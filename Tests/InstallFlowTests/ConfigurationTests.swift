@@ -12,7 +12,11 @@ struct ConfigurationTests {
         #expect(configuration.stateTTL == 600)
         #expect(configuration.hookTimeout == 10)
         #expect(configuration.authorizeURL == "https://app.hubspot.com/oauth/authorize")
-        #expect(configuration.tokenURL == "https://api.hubapi.com/oauth/v3/token")
+        #expect(configuration.tokenURL == "https://api.hubapi.com/oauth/2026-03/token")
+        #expect(configuration.pkce == .off)
+        #expect(configuration.marketplace == .off)
+        #expect(configuration.returnHosts.isEmpty)
+        #expect(configuration.warnings.isEmpty)
         #expect(configuration.successURL == "/installed")
         #expect(configuration.tokenHook == .exec(path: "/bin/true"))
     }
@@ -80,12 +84,32 @@ struct ConfigurationTests {
             name: "scope both required and optional", changes: ["HUBSPOT_OPTIONAL_SCOPES": "contacts"],
             key: "HUBSPOT_OPTIONAL_SCOPES", words: "either required or optional"),
         Rule(
-            name: "forms without contacts", changes: ["HUBSPOT_SCOPES": "oauth forms"], key: "HUBSPOT_SCOPES",
-            words: "contacts"),
+            name: "marketplace flow unknown", changes: ["INSTALL_MARKETPLACE": "on"], key: "INSTALL_MARKETPLACE",
+            words: "off, sign-in or direct"),
         Rule(
-            name: "optional forms without contacts",
-            changes: ["HUBSPOT_SCOPES": "oauth", "HUBSPOT_OPTIONAL_SCOPES": "forms"], key: "HUBSPOT_OPTIONAL_SCOPES",
-            words: "contacts"),
+            name: "marketplace flow in another case", changes: ["INSTALL_MARKETPLACE": "Direct"],
+            key: "INSTALL_MARKETPLACE", words: "off, sign-in or direct"),
+        Rule(name: "PKCE plain", changes: ["HUBSPOT_PKCE": "plain"], key: "HUBSPOT_PKCE", words: "off or S256"),
+        Rule(name: "PKCE lower case", changes: ["HUBSPOT_PKCE": "s256"], key: "HUBSPOT_PKCE", words: "off or S256"),
+        Rule(
+            name: "return host with a scheme", changes: ["INSTALL_RETURN_HOSTS": "https://standin.example"],
+            key: "INSTALL_RETURN_HOSTS", words: "\"https://standin.example\" is not a host"),
+        Rule(
+            name: "return host with a path", changes: ["INSTALL_RETURN_HOSTS": "localhost:9000/x"],
+            key: "INSTALL_RETURN_HOSTS", words: "not a host"),
+        Rule(
+            name: "return host wildcard", changes: ["INSTALL_RETURN_HOSTS": "*.hubspot.com"],
+            key: "INSTALL_RETURN_HOSTS", words: "wildcard"),
+        Rule(
+            name: "return host with userinfo", changes: ["INSTALL_RETURN_HOSTS": "a@localhost"],
+            key: "INSTALL_RETURN_HOSTS", words: "not a host"),
+        Rule(
+            name: "return host port out of range", changes: ["INSTALL_RETURN_HOSTS": "localhost:70000"],
+            key: "INSTALL_RETURN_HOSTS", words: "not a host"),
+        Rule(
+            name: "callback on the Marketplace install URL",
+            changes: ["HUBSPOT_REDIRECT_URI": "https://install.example.com/oauth/install"],
+            key: "HUBSPOT_REDIRECT_URI", words: "our own routes"),
         Rule(name: "keys missing", changes: ["INSTALL_STATE_KEYS": nil], key: "INSTALL_STATE_KEYS", words: "required"),
         Rule(
             name: "short key", changes: ["INSTALL_STATE_KEYS": "AAAAAAAAAAAAAAAAAAAAAA"], key: "INSTALL_STATE_KEYS",
@@ -319,5 +343,63 @@ struct ConfigurationTests {
         #expect(summary.contains("/oauth/callback"))
         #expect(summary.contains("exec /bin/true"))
         #expect(!summary.contains(Fixture.keyA))
+    }
+
+    @Test func formsWithoutContactsIsAWarningThatExplainsItself() throws {
+        for changes: [String: String?] in [
+            ["HUBSPOT_SCOPES": "oauth forms"], ["HUBSPOT_SCOPES": "oauth", "HUBSPOT_OPTIONAL_SCOPES": "forms"],
+        ] {
+            let configuration = try Fixture.configuration(changes)
+            let warning = try #require(configuration.warnings.first { $0.message.contains("forms") })
+            #expect(warning.isWarning)
+            #expect(warning.message.contains("legacy scope contacts"))
+            #expect(warning.message.contains("new apps cannot select it"))
+            #expect(warning.message.contains("crm.objects.contacts"))
+        }
+        #expect(try Fixture.configuration(["HUBSPOT_SCOPES": "oauth contacts forms"]).warnings.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("https://api.hubapi.com/oauth/v1/token", "2027-02-16"),
+        ("https://api.hubapi.com/oauth/v3/token", "September 2027"),
+    ])
+    func olderTokenEndpointsAreWarningsWithTheirDate(url: String, date: String) throws {
+        let configuration = try Fixture.configuration(["HUBSPOT_TOKEN_URL": url])
+        #expect(configuration.tokenURL == url)
+        let warning = try #require(configuration.warnings.first { $0.key == "HUBSPOT_TOKEN_URL" })
+        #expect(warning.message.contains(date))
+        #expect(warning.message.contains("https://api.hubapi.com/oauth/2026-03/token"))
+        let current = try Fixture.configuration(["HUBSPOT_TOKEN_URL": "https://api.hubapi.com/oauth/2026-03/token"])
+        #expect(!current.warnings.contains { $0.key == "HUBSPOT_TOKEN_URL" })
+    }
+
+    @Test func marketplacePKCEAndReturnHostsAreRead() throws {
+        let configuration = try Fixture.configuration([
+            "INSTALL_MARKETPLACE": "sign-in", "HUBSPOT_PKCE": "S256",
+            "INSTALL_RETURN_HOSTS": "localhost:9000, 127.0.0.1:9001 Standin.Example.com",
+        ])
+        #expect(configuration.marketplace == .signIn)
+        #expect(configuration.pkce == .s256)
+        #expect(configuration.returnHosts.map(\.host) == ["localhost", "127.0.0.1", "standin.example.com"])
+        #expect(configuration.returnHosts.map(\.port) == [9000, 9001, nil])
+        #expect(configuration.returnHosts.map(\.allowsHTTP) == [true, true, false])
+        #expect(try Fixture.configuration(["INSTALL_MARKETPLACE": "direct"]).marketplace == .direct)
+        #expect(try Fixture.configuration(["INSTALL_MARKETPLACE": "off"]).marketplace == .off)
+    }
+
+    @Test func summaryNamesTheMarketplaceInstallURLAndItsFlow() throws {
+        #expect(
+            try Fixture.configuration().summary().contains(
+                "Marketplace:    off (INSTALL_MARKETPLACE=sign-in or direct serves https://install.example.com/oauth/install)"))
+        let signIn = try Fixture.configuration(["INSTALL_MARKETPLACE": "sign-in"]).summary()
+        #expect(signIn.contains("install URL https://install.example.com/oauth/install, flow with partner sign-in"))
+        #expect(signIn.contains("GET /oauth/install     HubSpot Marketplace install URL (sign-in flow)"))
+        let direct = try Fixture.configuration([
+            "INSTALL_MARKETPLACE": "direct", "HUBSPOT_REDIRECT_URI": "http://localhost:8080/oauth/callback",
+        ]).summary()
+        #expect(direct.contains("install URL http://localhost:8080/oauth/install, flow without partner sign-in"))
+        let pkce = try Fixture.configuration(["HUBSPOT_PKCE": "S256"]).summary()
+        #expect(pkce.contains("&state=<state>&code_challenge=<challenge>&code_challenge_method=S256"))
+        #expect(!(try Fixture.configuration().summary().contains("code_challenge")))
     }
 }

@@ -16,7 +16,7 @@ struct HubSpotExchangeHookTests {
         store = try TokenStore(path: directory.path + "/tokens.sqlite3")
     }
 
-    func hook(version: String = "v3", timeout: Double = 5, secret: String = StandIn.clientSecret) -> HubSpotExchangeHook
+    func hook(version: String = "2026-03", timeout: Double = 5, secret: String = StandIn.clientSecret) -> HubSpotExchangeHook
     {
         HubSpotExchangeHook(
             tokenURL: standIn.url + "/oauth/\(version)/token", clientSecret: Secret(secret), timeout: timeout,
@@ -24,10 +24,11 @@ struct HubSpotExchangeHookTests {
     }
 
     /// A fresh code, the way a browser gets one: authorize, auto-consent, read the redirect.
-    func freshCode() throws -> String {
-        let query =
+    func freshCode(challenge: String? = nil) throws -> String {
+        var query =
             "client_id=\(StandIn.clientID)&redirect_uri=\(FormBody.percentEncoded(StandIn.redirectURI))"
             + "&scope=oauth%20contacts&optional_scope=automation%20social"
+        if let challenge { query += "&code_challenge=\(challenge)&code_challenge_method=S256" }
         let answer = try standIn.get("/oauth/authorize?" + query)
         #expect(answer.status == 302)
         let location = try #require(answer.header("Location"))
@@ -198,15 +199,53 @@ struct HubSpotExchangeHookTests {
         let old =
             "{\"access_token\":\"\(known.accessToken.value)\",\"refresh_token\":\"na1-old\",\"expires_in\":1800,\"token_type\":\"bearer\"}"
         try inject(["endpoint": "token", "status": 200, "body": old])
-        try inject(["endpoint": "introspect", "status": 404])
         let outcome = try hook().exchange(grant(freshCode()))
         #expect(outcome.account == "acme.hubspot.com")
         #expect(outcome.ungrantedOptionalScopes == ["social"])
         #expect(try store.install(hubID: 4242)?.refreshToken.value == "na1-old")
 
-        // Introspection was tried first and, answering 404, the v1 metadata endpoint after it.
         let requests = try #require(try standIn.getJSON("/_standin/requests") as? [[String: Any]])
         #expect(requests.compactMap { $0["endpoint"] as? String }.suffix(2) == ["token", "introspect"])
+        let introspect = try #require(requests.last)
+        #expect((introspect["params"] as? [String: String])?["token_type_hint"] == "access_token")
+        #expect((introspect["params"] as? [String: String])?["token"] == known.accessToken.value)
+    }
+
+    @Test func theV1MetadataEndpointIsNeverAsked() throws {
+        _ = try hook().exchange(grant(freshCode()))
+        let known = try #require(try store.install(hubID: 4242))
+        let old =
+            "{\"access_token\":\"\(known.accessToken.value)\",\"refresh_token\":\"na1-old\",\"expires_in\":1800}"
+        try inject(["endpoint": "token", "status": 200, "body": old])
+        // Introspection is missing; the v1 endpoint would still answer for this token, but it puts the
+        // token in a URL and ends on 2027-02-16: without the hub id the install fails instead.
+        try inject(["endpoint": "introspect", "status": 404])
+        let code = try freshCode()
+        let failure = try #require(failure { () throws(HookFailure) in try hook().exchange(grant(code)) })
+        #expect(failure.detail.contains("hub_id"))
+        #expect(!failure.detail.contains(known.accessToken.value))
+        #expect(try store.install(hubID: 4242)?.refreshToken.value != "na1-old")
+    }
+
+    @Test func codeVerifierIsSentWhenTheGrantHasOne() throws {
+        let verifier = "zpPydW8JhA-cwnnj37ixztpxOQsDf0gr97WH-5_bR0k"
+        let challenge = PKCE.challenge(verifier: verifier)
+        var good = grant(try freshCode(challenge: challenge))
+        good.codeVerifier = Secret(verifier)
+        #expect(try hook().exchange(good).account == "acme.hubspot.com")
+        let requests = try #require(try standIn.getJSON("/_standin/requests") as? [[String: Any]])
+        let token = try #require(requests.first { $0["endpoint"] as? String == "token" })
+        #expect((token["params"] as? [String: String])?["code_verifier"] == verifier)
+
+        // The stand-in checks the pair as HubSpot does: a wrong verifier loses the code.
+        var wrong = grant(try freshCode(challenge: challenge))
+        wrong.codeVerifier = Secret(String(verifier.dropLast()) + "A")
+        #expect(failure { () throws(HookFailure) in try hook().exchange(wrong) }?.kind == .codeRejected)
+        // Without PKCE no code_verifier parameter is sent at all.
+        _ = try hook().exchange(grant(freshCode()))
+        let last = try #require(
+            (try standIn.getJSON("/_standin/requests") as? [[String: Any]])?.last { $0["endpoint"] as? String == "token" })
+        #expect((last["params"] as? [String: String])?.keys.contains("code_verifier") == false)
     }
 
     @Test func missingMetadataIsFatalOnlyWhenTheHubIDIsUnknown() throws {

@@ -217,7 +217,9 @@ class LocalInstall:
     so nginx is started first (it needs no socket until the first request) and the responder is
     configured with its port."""
 
-    def __init__(self, tmp: Path, hook_options=None, standin_options=None, **overrides):
+    def __init__(self, tmp: Path, hook_options=None, standin_options=None, marketplace=None, **overrides):
+        """`marketplace` ("sign-in" or "direct"): /oauth/install serves that Marketplace flow, the
+        stand-in's listing sends the browser there, and its return page is an allowed return host."""
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.hook = Hook(tmp / "hook", **(hook_options or {}))
@@ -231,8 +233,13 @@ class LocalInstall:
             options = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[self.redirect_uri],
                            scopes="oauth " + SCOPES, optional_scopes=OPTIONAL_SCOPES, app_name=APP_NAME,
                            hub_domain="acme-marketing.hubspot.com")
+            if marketplace:
+                options.update(install_url=self.url + "/oauth/install", marketplace_flow=marketplace)
             options.update(standin_options or {})
             self.standin = StandIn(**options).start()
+            if marketplace:
+                overrides.setdefault("INSTALL_MARKETPLACE", marketplace)
+                overrides.setdefault("INSTALL_RETURN_HOSTS", "localhost:{standin_port}")
             # A value may name the stand-in's port, known only now (HUBSPOT_TOKEN_URL).
             overrides = {key: value.replace("{standin_port}", str(self.standin.port)) if isinstance(value, str)
                          else value for key, value in overrides.items()}
@@ -248,11 +255,11 @@ class LocalInstall:
     def hook_runs(self) -> int:
         return self.hook.started_count()
 
-    def reasons(self) -> list:
-        """The reason words of the callback's log lines, in order."""
+    def reasons(self, route="callback") -> list:
+        """The reason words of the route's log lines, in order."""
         # The JSON log lines only: `check`'s warnings (a short INSTALL_STATE_TTL) come first, as text.
         lines = [json.loads(line) for line in self.responder.stderr().splitlines() if line.startswith("{")]
-        return [line["reason"] for line in lines if line.get("route") == "callback"]
+        return [line["reason"] for line in lines if line.get("route") == route]
 
     def assert_nothing_leaked(self, *pages: str):
         """No code, state or binding cookie of this run in the responder's log, nginx's access log or
@@ -261,6 +268,9 @@ class LocalInstall:
         for pending in self.standin.codes.values():
             if pending.get("state"):
                 secrets.add(pending["state"])
+        for marketplace in self.standin.installs.values():
+            if marketplace.get("state"):
+                secrets.add(marketplace["state"])
         places = {"responder stderr": self.responder.stderr(), "nginx access log": self.nginx.access_log_text()}
         places.update({f"page {i}": page for i, page in enumerate(pages)})
         for secret in secrets:

@@ -325,7 +325,7 @@ def render_site(text: str, port: int, root: Path, socket_path: Path, access_log:
     text = _replace(text, r"^\s*listen \[::\]:443 ssl http2;\n", "", 1, "IPv6 listen line")
     text = _replace(text, r"^\s*ssl_certificate(_key)? .*;\n", "", 2, "ssl_certificate lines")
     text = _replace(text, r"^(\s*)root /opt/hubspot-install/public;$", rf"\1root {root};", 1, "root line")
-    text = _replace(text, r"unix:/run/hubspot-install/hubspot-install\.sock;", f"unix:{socket_path};", 6,
+    text = _replace(text, r"unix:/run/hubspot-install/hubspot-install\.sock;", f"unix:{socket_path};", 7,
                     "fastcgi_pass sockets")
     text = _replace(text, r"/var/log/nginx/hubspot-install\.access\.log", str(access_log), 1, "access log path")
     return text
@@ -383,7 +383,7 @@ class Stack:
         response = self.get("/oauth/authorize", cookie=cookie)
         assert response.status_code == 302, response.text
         location = response.headers["Location"]
-        state = re.search(r"[?&]state=([^&]*)$", location).group(1)
+        state = re.search(r"[?&]state=([^&]*)", location).group(1)
         set_cookie = response.headers["Set-Cookie"]
         pair = set_cookie.split(";", 1)[0]
         self.secrets.update({state, pair.split("=", 1)[1]})

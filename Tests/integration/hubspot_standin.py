@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A local stand-in for HubSpot's OAuth 2.0 server (authorize page, token
-endpoints, token metadata), faithful to /work/shared/HUBSPOT.md §1, §2, §4.
+endpoints, token metadata, token introspection) and for the App Marketplace's
+install flows, behaving as HubSpot documents them.
 
 Standard library only. Binds 127.0.0.1 only.
 
@@ -12,7 +13,8 @@ Command line
         [--account-scopes "oauth contacts automation"] [--hub-id 12345] \\
         [--hub-domain example.hubspot.com] [--code-ttl 60] [--token-delay 0] \\
         [--access-token-ttl 1800] [--error-includes-state] [--auto-decision connect|cancel] \\
-        [--app-name NAME] [--ready-file PATH] [--log]
+        [--app-name NAME] [--install-url URL] [--marketplace-flow sign-in|direct]
+        [--public-url http://localhost:PORT] [--ready-file PATH] [--log]
 
 It prints ``listening on http://127.0.0.1:PORT`` (then flushes) once listening,
 and writes PORT to --ready-file if given. SIGTERM/SIGINT stop it.
@@ -58,6 +60,30 @@ GET  /oauth/v1/access-tokens/<token>, /oauth/v1/refresh-tokens/<token>  (404 if 
 DELETE /oauth/v1/refresh-tokens/<token>  (204; revokes it and its access tokens)
 POST /oauth/2026-03/token/introspect  (form: client_id, client_secret, token, token_type_hint)
 
+HubSpot App Marketplace (pages on the stand-in's own host)
+----------------------------------------------------------
+HubSpot calls the app's install URL (--install-url) in one of two ways, "without partner
+sign-in" (direct) and "with partner sign-in" (sign-in); returnUrl is always HubSpot's own page.
+GET  /marketplace    the app's listing, with an "Install app" link to /marketplace/install.
+GET  /marketplace/install[?flow=direct|sign-in]   starts one install (default flow:
+     --marketplace-flow) and makes its return URL R = <public url>/marketplace/returned?install=ID.
+       direct:  HubSpot's consent page; Connect issues a code (bound to the first registered
+                redirect URI) and sends the browser to <install URL>?code=C&returnUrl=R.
+       sign-in: sends the browser to <install URL>?step=authorize&returnUrl=R; the app is to
+                send it back to R with `state` added to R's query.
+GET  /marketplace/returned?install=ID[&state=S]
+       sign-in, waiting for the state: exactly one non-empty `state` -> HubSpot's consent page;
+                Connect issues a code and sends the browser to
+                <install URL>?step=finalize&code=C&state=S&returnUrl=R. No state, two states or an
+                empty one -> a 400 page (data-error="state_missing").
+       after the app redirected back at the end: "installed" (data-page="installed") once the app
+                has exchanged the code, else "not installed yet" (data-page="pending"): HubSpot
+                counts an install only when its code has been exchanged.
+       unknown ID -> 400, "This install link is no longer valid" (data-error="install_link_invalid").
+     Cancel on the consent page goes to R, which then says the install was cancelled.
+     Installs are kept in ``StandIn.installs`` (and GET /_standin/installs): flow, status
+     (authorizing, consent, sent, returned, cancelled), state, code, return_url.
+
 Test control (prefix /_standin/, JSON)
 --------------------------------------
 POST /_standin/fail     {"endpoint":"token","status":500,"body":"...","count":1,
@@ -75,9 +101,11 @@ GET  /_standin/requests  -> [records of token and introspect requests]: id,
 GET  /_standin/config    -> the current configuration (secret redacted)
 POST /_standin/config    {"account_scopes":[..]|null, "auto_decision":"connect"|"cancel"|null,
                           "error_includes_state":bool, "code_ttl":s, "token_delay":s,
-                          "access_token_ttl":s}   changes these at run time
+                          "access_token_ttl":s, "install_url":URL|null,
+                          "marketplace_flow":"sign-in"|"direct"}   changes these at run time
+GET  /_standin/installs  -> {ID: Marketplace install} (codes and states included: test use only)
 POST /_standin/reset     clears failure rules, recorded requests, pending
-                         requests, codes and tokens (configuration stays)
+                         requests, Marketplace installs, codes and tokens (configuration stays)
 """
 
 from __future__ import annotations
@@ -99,7 +127,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-# HUBSPOT.md §5: what each scope gives access to (shown on the consent page).
+# What each scope gives access to, in HubSpot's scope table (shown on the consent page).
 SCOPE_DESCRIPTIONS = {
     "oauth": "Basic OAuth access",
     "automation": "Workflows",
@@ -136,7 +164,14 @@ ERROR_TEXTS = {
     "account_unavailable": "You don't have access to the account {hub_id!s}.",
     "request_expired": "This authorization request has expired or was already used. "
                        "Go back to the app and start again.",
+    # The Marketplace install pages.
+    "install_link_invalid": "This install link is no longer valid. Go back to the App Marketplace "
+                            "and install the app again.",
+    "state_missing": "The app didn't return to HubSpot as expected, so the install can't continue. "
+                     "Please contact the app developer.",
+    "no_install_url": "This app has no install URL in its listing. Please contact the app developer.",
 }
+MARKETPLACE_FLOWS = ("sign-in", "direct")
 
 TOKEN_PATHS = {
     "/oauth/v1/token": "v1",
@@ -192,6 +227,23 @@ def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+# Every page's head: a viewport for phones and a plain readable style, so screenshots of the
+# stand-in's pages are legible at 390 px as at 1280 px.
+PAGE_HEAD = (
+    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<style>body{font-family:system-ui,sans-serif;font-size:16px;line-height:1.5;max-width:40rem;"
+    "margin:2rem auto;padding:0 1rem;color:#33475b}h1{font-size:1.5rem;line-height:1.25}"
+    "code{overflow-wrap:anywhere}button,.button{font:inherit;padding:.5rem 1rem;margin:.25rem .5rem .25rem 0;"
+    "border-radius:4px;border:1px solid #ff7a59;background:#ff7a59;color:#fff;text-decoration:none;"
+    "display:inline-block}</style>")
+
+
+def _page(title: str, main: str, attributes: str = "") -> str:
+    return ("<!doctype html>\n<html lang=\"en\"><head>" + PAGE_HEAD
+            + f"<title>{_esc(title)} | HubSpot</title></head>\n<body><main{attributes}>\n{main}"
+            "<p><small>HubSpot OAuth stand-in</small></p>\n</main></body></html>\n")
+
+
 def _pkce_ok(challenge: str, method: str, verifier: str) -> bool:
     if method == "S256":
         digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
@@ -211,6 +263,7 @@ class StandIn:
                  error_includes_state: bool = False, auto_decision=None,
                  app_name: str = "Test app", app_id: int = 1000001,
                  user: str = "dev@example.com", user_id: int = 2000001,
+                 install_url=None, marketplace_flow: str = "sign-in", public_url=None,
                  port: int = 0, host: str = "127.0.0.1", ready_file=None, log: bool = False):
         if isinstance(redirect_uris, str):
             redirect_uris = [redirect_uris]
@@ -231,6 +284,13 @@ class StandIn:
         if auto_decision not in (None, "connect", "cancel"):
             raise ValueError("auto_decision must be None, 'connect' or 'cancel'")
         self.auto_decision = auto_decision
+        if marketplace_flow not in MARKETPLACE_FLOWS:
+            raise ValueError("marketplace_flow must be 'sign-in' or 'direct'")
+        self.install_url = install_url
+        self.marketplace_flow = marketplace_flow
+        # Where the browser reaches the stand-in (the Marketplace's return URLs point there):
+        # http://localhost:<port> unless given, localhost being the one plain-http host apps accept.
+        self._public_url = public_url
         self.app_name = app_name
         self.app_id = int(app_id)
         self.user = user
@@ -252,6 +312,7 @@ class StandIn:
         self.refresh_tokens = {}
         self.requests = []
         self.failures = []
+        self.installs = {}
 
     def reset(self):
         with self.lock:
@@ -260,6 +321,10 @@ class StandIn:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url or f"http://localhost:{self.port}"
 
     def bind(self):
         server = ThreadingHTTPServer((self.host, self.port), _Handler)
@@ -315,6 +380,8 @@ class StandIn:
             "error_includes_state": self.error_includes_state,
             "auto_decision": self.auto_decision, "app_name": self.app_name,
             "app_id": self.app_id, "user": self.user, "user_id": self.user_id,
+            "install_url": self.install_url, "marketplace_flow": self.marketplace_flow,
+            "public_url": self.public_url,
         }
 
     def account_has(self, scope: str) -> bool:
@@ -471,6 +538,12 @@ class _Handler(BaseHTTPRequestHandler):
             if m == "DELETE" and kind == "refresh":
                 return self.revoke_refresh(tok)
             return self._only(m, "GET", lambda: self.metadata(kind, tok))
+        if path == "/marketplace":
+            return self._only(m, "GET", self.marketplace_listing)
+        if path == "/marketplace/install":
+            return self._only(m, "GET", self.marketplace_install)
+        if path == "/marketplace/returned":
+            return self._only(m, "GET", self.marketplace_returned)
         if path.startswith("/_standin/"):
             return self.control(m, path)
         return self._json(404, {"status": "error", "message": "Not found",
@@ -488,7 +561,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _error_page(self, word: str, **fmt):
         text = _esc(ERROR_TEXTS[word].format(**fmt))
         page = (
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<!doctype html>\n<html lang=\"en\"><head>" + PAGE_HEAD +
             "<title>Couldn't complete the connection | HubSpot</title></head>\n"
             f"<body><main data-error=\"{word}\">\n"
             "<h1>Couldn't complete the connection</h1>\n"
@@ -553,9 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
             dropped_html = ("<p>Not available in this account (will not be granted):</p>\n<ul>"
                             + "".join(f"<li><code>{_esc(s)}</code> &mdash; {_esc(describe_scope(s))}</li>"
                                       for s in dropped) + "</ul>\n")
-        host = urlsplit(entry["redirect_uri"]).netloc
+        host = urlsplit(si.install_url if entry.get("install") else entry["redirect_uri"]).netloc
         return (
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<!doctype html>\n<html lang=\"en\"><head>" + PAGE_HEAD +
             f"<title>Connect {_esc(si.app_name)} | HubSpot</title></head>\n<body><main>\n"
             f"<h1>Connect {_esc(si.app_name)} to your HubSpot account</h1>\n"
             f"<p>Account: <strong>{_esc(si.hub_domain)}</strong> (Hub ID {_esc(si.hub_id)}), "
@@ -586,8 +659,21 @@ class _Handler(BaseHTTPRequestHandler):
             elif decision == "connect":
                 code = "na1-" + str(uuid.uuid4())
                 si.codes[code] = dict(entry, created=time.monotonic(), used=False)
+            install = si.installs.get(entry["install"]) if entry and entry.get("install") else None
+            if install is not None:
+                install["status"] = "sent" if decision == "connect" else "cancelled"
+                install["code"] = code if decision == "connect" else None
         if entry is None:
             return self._error_page("request_expired")
+        if install is not None:
+            if decision == "cancel":
+                return self._redirect(install["return_url"])
+            if install["flow"] == "direct":
+                pairs = [("code", code), ("returnUrl", install["return_url"])]
+            else:
+                pairs = [("step", "finalize"), ("code", code), ("state", install["state"]),
+                         ("returnUrl", install["return_url"])]
+            return self._redirect(append_query(install["install_url"], pairs))
         if decision == "connect":
             pairs = [("code", code)]
             if entry["state"] is not None:
@@ -598,6 +684,93 @@ class _Handler(BaseHTTPRequestHandler):
             if si.error_includes_state and entry["state"] is not None:
                 pairs.append(("state", entry["state"]))
         return self._redirect(append_query(entry["redirect_uri"], pairs))
+
+    # ----- App Marketplace -----
+    def marketplace_listing(self):
+        si = self.si
+        main = (f"<h1>{_esc(si.app_name)} on the HubSpot App Marketplace</h1>\n"
+                f"<p>Connect {_esc(si.app_name)} to <strong>{_esc(si.hub_domain)}</strong>.</p>\n"
+                "<p><a class=\"button\" href=\"/marketplace/install\">Install app</a></p>\n")
+        return self._html(200, _page(f"{si.app_name} | App Marketplace", main, ' data-page="listing"'))
+
+    def _marketplace_consent(self, install: dict):
+        """HubSpot's consent page for a Marketplace install (or the error HubSpot shows instead)."""
+        si = self.si
+        lacking = [s for s in si.scopes if not si.account_has(s)]
+        if lacking:
+            return self._error_page("account_lacks_scopes", scopes=" ".join(lacking))
+        granted = list(si.scopes) + [s for s in si.optional_scopes if si.account_has(s)]
+        dropped = [s for s in si.optional_scopes if not si.account_has(s)]
+        request_id = secrets.token_urlsafe(24)
+        entry = {"created": time.monotonic(), "client_id": si.client_id,
+                 "redirect_uri": si.redirect_uris[0], "state": None, "scopes": granted,
+                 "hub_id": si.hub_id, "code_challenge": None, "code_challenge_method": "plain",
+                 "install": install["id"]}
+        with si.lock:
+            si.pending[request_id] = entry
+            install["status"] = "consent"
+        if si.auto_decision:
+            return self._decide(request_id, si.auto_decision)
+        return self._html(200, self._consent_page(request_id, entry, dropped))
+
+    def marketplace_install(self):
+        si = self.si
+        query = parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+        flow = dict(query).get("flow") or si.marketplace_flow
+        if flow not in MARKETPLACE_FLOWS:
+            return self._send(400, b"unknown flow\n", "text/plain; charset=utf-8")
+        if not si.install_url:
+            return self._error_page("no_install_url")
+        install_id = secrets.token_urlsafe(12)
+        return_url = f"{si.public_url}/marketplace/returned?install={install_id}"
+        install = {"id": install_id, "flow": flow, "status": "authorizing", "state": None, "code": None,
+                   "install_url": si.install_url, "return_url": return_url, "created": time.time()}
+        with si.lock:
+            si.installs[install_id] = install
+        if flow == "direct":
+            return self._marketplace_consent(install)
+        return self._redirect(append_query(si.install_url, [("step", "authorize"), ("returnUrl", return_url)]))
+
+    def marketplace_returned(self):
+        si = self.si
+        query = parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+        ids = [v for k, v in query if k == "install"]
+        with si.lock:
+            install = si.installs.get(ids[0]) if len(ids) == 1 else None
+        if install is None:
+            return self._error_page("install_link_invalid")
+        if install["flow"] == "sign-in" and install["status"] in ("authorizing", "consent"):
+            # The app's answer to step=authorize: R with exactly one state added to its query.
+            states = [v for k, v in query if k == "state"]
+            if len(states) != 1 or not states[0]:
+                return self._error_page("state_missing")
+            if install["status"] == "consent" and states[0] != install["state"]:
+                return self._error_page("install_link_invalid")
+            install["state"] = states[0]
+            return self._marketplace_consent(install)
+        if install["status"] == "cancelled":
+            main = (f"<h1>{_esc(si.app_name)} was not installed</h1>\n"
+                    "<p>You cancelled the install. Nothing was connected.</p>\n"
+                    "<p><a class=\"button\" href=\"/marketplace\">Back to the App Marketplace</a></p>\n")
+            return self._html(200, _page("Install cancelled", main, ' data-page="cancelled"'))
+        if install["status"] not in ("sent", "returned"):
+            return self._error_page("install_link_invalid")
+        install["status"] = "returned"
+        with si.lock:
+            exchanged = bool(install["code"] and si.codes.get(install["code"], {}).get("used"))
+        if not exchanged:
+            # HubSpot counts an install only once the app has exchanged the code for tokens; until
+            # then the person is back on HubSpot without the app installed.
+            main = (f"<h1>{_esc(si.app_name)} isn't installed yet</h1>\n"
+                    "<p>The app sent you back to HubSpot, but it hasn't exchanged the install code for "
+                    "tokens, so nothing is connected yet.</p>\n"
+                    "<p><a class=\"button\" href=\"/marketplace\">Back to the App Marketplace</a></p>\n")
+            return self._html(200, _page("App not installed yet", main, ' data-page="pending" data-exchanged="no"'))
+        main = (f"<h1>{_esc(si.app_name)} is installed</h1>\n"
+                f"<p>Account: <strong>{_esc(si.hub_domain)}</strong> (Hub ID {_esc(si.hub_id)})</p>\n"
+                "<p>The app exchanged the install code for tokens.</p>\n"
+                "<p><a class=\"button\" href=\"/marketplace\">Back to the App Marketplace</a></p>\n")
+        return self._html(200, _page("App installed", main, ' data-page="installed" data-exchanged="yes"'))
 
     # ----- token endpoint -----
     def _content_type(self) -> str:
@@ -708,7 +881,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if entry.get("code_challenge") and not _pkce_ok(
                         entry["code_challenge"], entry["code_challenge_method"],
                         params.get("code_verifier", "")):
-                    return fail("BAD_AUTH_CODE", "code_verifier does not match", "invalid_grant")
+                    return fail("BAD_AUTH_CODE", "code_verifier does not match" if params.get("code_verifier")
+                                else "code_verifier is required: the authorize request had a code_challenge",
+                                "invalid_grant")
                 entry["used"] = True                      # single use, atomically under the lock
                 grant = {"client_id": entry["client_id"], "hub_id": entry["hub_id"],
                          "scopes": list(entry["scopes"]), "user": si.user,
@@ -811,6 +986,10 @@ class _Handler(BaseHTTPRequestHandler):
                        "iat": int(grant["issued_at"])}
                 if kind == "access":
                     obj["exp"] = int(grant["expires_at"])
+                    obj["expires_in"] = max(0, int(grant["expires_at"] - time.time()))
+                    # The data-centre the account lives in (codes and refresh tokens say "na1-" too).
+                    obj["signed_access_token"] = {"hublet": "na1", "hubId": grant["hub_id"],
+                                                  "appId": grant["app_id"], "userId": grant["user_id"]}
                 return 200, obj
         return 200, {"active": False}
 
@@ -829,15 +1008,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"ok": True})
         if path == "/_standin/config" and method == "GET":
             return self._json(200, si.public_config())
+        if path == "/_standin/installs" and method == "GET":
+            with si.lock:
+                return self._json(200, json.loads(json.dumps(si.installs)))
         if path == "/_standin/config" and method == "POST":
             if not isinstance(data, dict):
                 return self._json(400, {"error": "expected a JSON object"})
             unknown = set(data) - {"account_scopes", "auto_decision", "error_includes_state",
-                                   "code_ttl", "token_delay", "access_token_ttl"}
+                                   "code_ttl", "token_delay", "access_token_ttl", "install_url",
+                                   "marketplace_flow"}
             if unknown:
                 return self._json(400, {"error": "unknown keys: " + ", ".join(sorted(unknown))})
             if data.get("auto_decision") not in (None, "connect", "cancel"):
                 return self._json(400, {"error": "auto_decision must be connect, cancel or null"})
+            if "marketplace_flow" in data and data["marketplace_flow"] not in MARKETPLACE_FLOWS:
+                return self._json(400, {"error": "marketplace_flow must be sign-in or direct"})
             with si.lock:
                 if "account_scopes" in data:
                     a = data["account_scopes"]
@@ -846,6 +1031,10 @@ class _Handler(BaseHTTPRequestHandler):
                     si.auto_decision = data["auto_decision"]
                 if "error_includes_state" in data:
                     si.error_includes_state = bool(data["error_includes_state"])
+                if "install_url" in data:
+                    si.install_url = data["install_url"]
+                if "marketplace_flow" in data:
+                    si.marketplace_flow = data["marketplace_flow"]
                 for k, conv in (("code_ttl", float), ("token_delay", float), ("access_token_ttl", int)):
                     if k in data:
                         setattr(si, k, conv(data[k]))
@@ -897,6 +1086,12 @@ def main(argv=None) -> int:
     p.add_argument("--auto-decision", choices=["connect", "cancel"], default=None,
                    help="skip the consent page and act as if this button was pressed")
     p.add_argument("--app-name", default="Test app")
+    p.add_argument("--install-url", default=None,
+                   help="the app's install URL in its Marketplace listing (enables /marketplace)")
+    p.add_argument("--marketplace-flow", choices=list(MARKETPLACE_FLOWS), default="sign-in",
+                   help="how HubSpot calls the install URL: with partner sign-in, or direct")
+    p.add_argument("--public-url", default=None,
+                   help="where browsers reach the stand-in (default http://localhost:PORT)")
     p.add_argument("--ready-file", default=None, help="write the bound port here once listening")
     p.add_argument("--log", action="store_true", help="log requests (paths only) to stderr")
     a = p.parse_args(argv)
@@ -905,7 +1100,8 @@ def main(argv=None) -> int:
                  account_scopes=a.account_scopes, hub_id=a.hub_id, hub_domain=a.hub_domain,
                  code_ttl=a.code_ttl, token_delay=a.token_delay,
                  access_token_ttl=a.access_token_ttl, error_includes_state=a.error_includes_state,
-                 auto_decision=a.auto_decision, app_name=a.app_name, port=a.port,
+                 auto_decision=a.auto_decision, app_name=a.app_name, install_url=a.install_url,
+                 marketplace_flow=a.marketplace_flow, public_url=a.public_url, port=a.port,
                  ready_file=a.ready_file, log=a.log)
     server = si.bind()
 

@@ -245,7 +245,7 @@ def test_each_site_carries_the_hardening_of_the_nginx_site(name):
     assert "Referer" not in log_format and "%{Referer}" not in " ".join(lines)
     assert any(line.startswith("ErrorLogFormat ") for line in lines)
     assert any(line.startswith("CustomLog ") and line.endswith(" hubspot_install") for line in lines)
-    assert 'Define HUBSPOT_INSTALL_ROUTES "oauth/authorize|oauth/callback|installed|healthz"' in lines
+    assert 'Define HUBSPOT_INSTALL_ROUTES "oauth/authorize|oauth/callback|oauth/install|installed|healthz"' in lines
 
 
 def test_hubspot_install_config_names_the_file_and_config_wins(tmp_path):
@@ -264,3 +264,37 @@ def test_hubspot_install_config_names_the_file_and_config_wins(tmp_path):
     check = subprocess.run([str(binary()), "check", "--config", str(given)], env=env, capture_output=True,
                            text=True, cwd=tmp_path)
     assert check.returncode == 0 and "Given File" in check.stdout, check.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_marketplace_install_url_through_apache(make_stack, mode):
+    """/oauth/install is one of the site's routes in every mode: the sign-in flow's two steps go
+    through, the hook runs once, its cookie keeps SameSite=None, and nothing of the query is logged."""
+    from urllib.parse import quote
+    stack = make_stack(mode, INSTALL_MARKETPLACE="sign-in")
+    back = "https://app.hubspot.com/marketplace/return?portalId=1"
+    authorize = stack.get("/oauth/install?step=authorize&returnUrl=" + quote(back, safe=""))
+    assert authorize.status_code == 303, authorize.text
+    location = authorize.headers["Location"]
+    assert location.startswith(back + "&state=")
+    state = location.rsplit("=", 1)[1]
+    set_cookie = authorize.headers["Set-Cookie"]
+    assert "SameSite=None" in set_cookie and "Secure" in set_cookie
+    cookie = set_cookie.split(";", 1)[0]
+    code = "na1-" + os.urandom(12).hex()
+    stack.secrets.update({state, cookie.split("=", 1)[1], code})
+    query = f"step=finalize&code={code}&state={state}&returnUrl=" + quote(back, safe="")
+    done = stack.get("/oauth/install?" + query, cookie=cookie)
+    assert done.status_code == 303 and done.headers["Location"] == back, done.text
+    assert [json.loads(run["stdin"])["code"] for run in stack.hook.runs()] == [code]
+    again = stack.get("/oauth/install?" + query, cookie=cookie)
+    assert again.status_code == 400
+    assert len(stack.hook.runs()) == 1
+    for path in ["/oauth/install/", "/oauth/install/x", "/oauth/installs"]:
+        assert stack.get(path + "?step=authorize&returnUrl=" + quote(back, safe="")).status_code == 404, path
+    assert stack.reasons("install", 3) == ["ok", "ok", "state_replayed"]
+    access = wait_for(lambda: (text := stack.apache.access_log_text()).count("/oauth/install") >= 6 and text,
+                      timeout=5, what="the access log")
+    assert access.count('"GET /oauth/install HTTP/1.1"') == 3
+    assert "returnUrl" not in access and "app.hubspot.com" not in access
+    stack.assert_nothing_leaked()

@@ -121,7 +121,10 @@ def test_callback_runs_the_hook_once_with_the_grant_and_nothing_of_the_request(m
     assert len(runs) == 1
     grant = json.loads(runs[0]["stdin"])
     assert list(grant) == ["code", "redirect_uri", "client_id", "scopes", "optional_scopes", "issued_at",
-                           "request_id"]
+                           "request_id", "flow", "install_id"]
+    assert grant["flow"] == "install"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", grant["install_id"]), grant["install_id"]
+    assert grant["install_id"] not in (code, state)  # reveals neither
     assert grant["code"] == code
     assert grant["redirect_uri"] == REDIRECT_URI
     assert grant["client_id"] == CLIENT_ID

@@ -88,7 +88,7 @@ def reach_hubspot_unavailable(browser, install, tmp, **_):
     # hook: the exec hook's every failure is "install failed". Here HubSpot's token endpoint (the
     # stand-in's) answers 503 to the exchange.
     exchanging = LocalInstall(tmp / "exchanging", INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
-                              HUBSPOT_TOKEN_URL="http://127.0.0.1:{standin_port}/oauth/v3/token",
+                              HUBSPOT_TOKEN_URL="http://127.0.0.1:{standin_port}/oauth/2026-03/token",
                               INSTALL_TOKEN_DB=str(tmp / "exchanging" / "tokens.sqlite3"))
     try:
         requests.post(exchanging.standin.url + "/_standin/fail", json={"endpoint": "token", "status": 503, "count": 0},

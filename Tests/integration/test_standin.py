@@ -1,4 +1,4 @@
-"""The HubSpot OAuth stand-in behaves as HUBSPOT.md §1, §2, §4 say HubSpot does."""
+"""The HubSpot OAuth stand-in behaves as HubSpot documents its OAuth server and App Marketplace install."""
 import base64
 import hashlib
 import json
@@ -468,6 +468,8 @@ def test_introspect(standin, http):
     a = http.post(url, data=dict(base, token=t["access_token"], token_type_hint="access_token")).json()
     assert a["active"] is True and a["token_type"] == "access_token"
     assert a["hub_id"] == 12345 and a["scopes"] == ["oauth", "contacts"] and a["exp"] > time.time()
+    assert 1790 <= a["expires_in"] <= 1800 and a["signed_access_token"]["hublet"] == "na1"
+    assert a["hub_domain"] and a["user"] and a["user_id"] and a["app_id"] and a["client_id"] == CLIENT_ID
     rt = http.post(url, data=dict(base, token=t["refresh_token"], token_type_hint="refresh_token")).json()
     assert rt["active"] is True and rt["token_type"] == "refresh_token"
     assert http.post(url, data=dict(base, token="nope")).json() == {"active": False}
@@ -553,3 +555,141 @@ def test_auto_decision_via_config(standin, http):
     r = http.get(authorize_url(standin, scope="contacts"), allow_redirects=False)
     assert_error_page(r, "scope_mismatch")
     assert http.post(standin.url + "/_standin/config", json={"bogus": 1}).status_code == 400
+
+
+def test_pkce_on_2026_03_missing_or_wrong_verifier_is_invalid_grant(standin, http):
+    verifier = "k" * 43
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    code = get_code(http, standin, code_challenge=challenge, code_challenge_method="S256")
+    for wrong in (None, "", "k" * 42 + "l", challenge):
+        r = exchange(http, standin, code, version="2026-03", code_verifier=wrong)
+        assert r.status_code == 400, wrong
+        body = r.json()
+        assert body["error"] == "invalid_grant" and body["status"] == "BAD_AUTH_CODE", body
+    r = exchange(http, standin, code, version="2026-03", code_verifier=verifier)
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["hub_id"] == 12345 and t["scopes"] == ["oauth", "contacts"] and t["token_type"] == "bearer"
+    # Without a challenge at authorize, no verifier is needed.
+    assert exchange(http, standin, get_code(http, standin), version="2026-03").status_code == 200
+
+
+def test_2026_03_token_takes_the_form_body_only(standin, http):
+    code = get_code(http, standin)
+    r = http.post(f"{standin.url}/oauth/2026-03/token", json={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+        "redirect_uri": REDIRECT_URI, "code": code})
+    assert r.status_code == 400 and r.json()["category"] == "VALIDATION_ERROR"
+    assert exchange(http, standin, code, version="2026-03").status_code == 200
+
+
+# ---------- App Marketplace ----------
+
+INSTALL_URL = "https://install.example.com/oauth/install"
+
+
+def query_pairs(location):
+    return parse_qsl_strict(urlsplit(location).query)
+
+
+def parse_qsl_strict(query):
+    from urllib.parse import parse_qsl
+    return parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+
+
+def press(http, si, page, decision="connect"):
+    r = http.post(si.url + "/oauth/authorize/decision",
+                  data={"request_id": extract_request_id(page), "decision": decision}, allow_redirects=False)
+    assert r.status_code == 302, r.text
+    return r.headers["Location"]
+
+
+def test_marketplace_listing_links_to_the_install(make_standin, http):
+    si = make_standin(install_url=INSTALL_URL, app_name="Acme Sync")
+    r = http.get(si.url + "/marketplace")
+    assert r.status_code == 200 and 'data-page="listing"' in r.text
+    assert 'href="/marketplace/install"' in r.text and "Acme Sync" in r.text
+    assert "width=device-width" in r.text
+
+
+def test_marketplace_direct_sends_code_and_return_url_then_shows_installed(make_standin, http):
+    si = make_standin(install_url=INSTALL_URL, marketplace_flow="direct", optional_scopes="automation")
+    consent = http.get(si.url + "/marketplace/install", allow_redirects=False)
+    assert consent.status_code == 200 and "Connect app" in consent.text
+    assert "install.example.com" in consent.text
+    location = press(http, si, consent.text)
+    assert location.startswith(INSTALL_URL + "?code=")
+    pairs = query_pairs(location)
+    assert [k for k, _ in pairs] == ["code", "returnUrl"]
+    code, back = pairs[0][1], pairs[1][1]
+    assert back.startswith(f"http://localhost:{si.port}/marketplace/returned?install=")
+    install = next(iter(si.installs.values()))
+    assert install["flow"] == "direct" and install["code"] == code and install["status"] == "sent"
+    # Back on HubSpot before the app exchanged the code: not installed yet.
+    page = http.get(back.replace("localhost", "127.0.0.1"))
+    assert page.status_code == 200 and 'data-page="pending"' in page.text and 'data-exchanged="no"' in page.text
+    # The code is an ordinary one, bound to the app's registered redirect URI.
+    t = exchange(http, si, code, version="2026-03")
+    assert t.status_code == 200, t.text
+    assert t.json()["scopes"] == ["oauth", "contacts", "automation"] and t.json()["hub_id"] == 12345
+    assert exchange(http, si, code, version="2026-03").json()["status"] == "BAD_AUTH_CODE"
+    page = http.get(back.replace("localhost", "127.0.0.1"))
+    assert 'data-page="installed"' in page.text and 'data-exchanged="yes"' in page.text
+
+
+def test_marketplace_sign_in_authorize_then_consent_then_finalize(make_standin, http):
+    si = make_standin(install_url=INSTALL_URL + "?site=eu", marketplace_flow="direct")
+    start = http.get(si.url + "/marketplace/install?flow=sign-in", allow_redirects=False)
+    assert start.status_code == 302
+    location = start.headers["Location"]
+    # An install URL with a query of its own gets the parameters after an "&".
+    assert location.startswith(INSTALL_URL + "?site=eu&step=authorize&returnUrl=")
+    back = dict(query_pairs(location))["returnUrl"]
+    install = next(iter(si.installs.values()))
+    assert install["status"] == "authorizing" and back == install["return_url"]
+    local = back.replace("localhost", "127.0.0.1")
+    # The app adds its state to R's query (R has one already: "&").
+    consent = http.get(local + "&state=our-state_1", allow_redirects=False)
+    assert consent.status_code == 200 and "Connect app" in consent.text
+    assert install["state"] == "our-state_1"
+    location = press(http, si, consent.text)
+    pairs = query_pairs(location)
+    assert location.startswith(INSTALL_URL + "?site=eu&step=finalize&code=")
+    assert [k for k, _ in pairs] == ["site", "step", "code", "state", "returnUrl"]
+    assert dict(pairs)["state"] == "our-state_1" and dict(pairs)["returnUrl"] == back
+    code = dict(pairs)["code"]
+    assert exchange(http, si, code, version="2026-03").status_code == 200
+    done = http.get(local)
+    assert 'data-page="installed"' in done.text and 'data-exchanged="yes"' in done.text
+
+
+@pytest.mark.parametrize("suffix", ["", "&state=", "&state=a&state=b"])
+def test_marketplace_sign_in_needs_exactly_one_state(make_standin, http, suffix):
+    si = make_standin(install_url=INSTALL_URL)
+    location = http.get(si.url + "/marketplace/install", allow_redirects=False).headers["Location"]
+    back = dict(query_pairs(location))["returnUrl"].replace("localhost", "127.0.0.1")
+    assert_error_page(http.get(back + suffix), "state_missing")
+    assert next(iter(si.installs.values()))["code"] is None
+
+
+def test_marketplace_unknown_install_no_install_url_and_cancel(make_standin, http):
+    si = make_standin()
+    assert_error_page(http.get(si.url + "/marketplace/install"), "no_install_url")
+    assert_error_page(http.get(si.url + "/marketplace/returned?install=nope"), "install_link_invalid",
+                      "This install link is no longer valid")
+    assert http.post(si.url + "/_standin/config", json={"install_url": INSTALL_URL,
+                                                       "marketplace_flow": "direct"}).status_code == 200
+    assert http.post(si.url + "/_standin/config", json={"marketplace_flow": "other"}).status_code == 400
+    consent = http.get(si.url + "/marketplace/install")
+    location = press(http, si, consent.text, decision="cancel")
+    assert location.startswith(f"http://localhost:{si.port}/marketplace/returned?install=")
+    page = http.get(location.replace("localhost", "127.0.0.1"))
+    assert 'data-page="cancelled"' in page.text and not si.codes
+    installs = http.get(si.url + "/_standin/installs").json()
+    assert [i["status"] for i in installs.values()] == ["cancelled"]
+
+
+def test_marketplace_account_without_a_required_scope_sees_hubspots_error(make_standin, http):
+    si = make_standin(install_url=INSTALL_URL, marketplace_flow="direct", scopes="oauth contacts social",
+                      account_scopes="oauth contacts")
+    assert_error_page(http.get(si.url + "/marketplace/install"), "account_lacks_scopes", "social")

@@ -12,6 +12,10 @@
 # HUBSPOT_OPTIONAL_SCOPES) first, and register http://localhost:8080/oauth/callback as a redirect
 # URL of the app. Any variable of README's configuration table set in the environment wins.
 #
+# HubSpot Marketplace installs: INSTALL_MARKETPLACE=sign-in (or direct) serves that flow on
+# http://localhost:8080/oauth/install, and the stand-in's Marketplace listing at
+# http://localhost:8081/marketplace starts it (the stand-in's return page is allowed as a return host).
+#
 # PORT (8080), STANDIN_PORT (8081), BUILD (release; or debug) and WORK (.build/local) change the
 # defaults.
 set -euo pipefail
@@ -48,6 +52,11 @@ if [ ! -s "$work/state-keys" ]; then
 fi
 
 redirect="http://localhost:$port/oauth/callback"
+marketplace="${INSTALL_MARKETPLACE:-off}"
+case "$marketplace" in
+  off|sign-in|direct) ;;
+  *) echo "INSTALL_MARKETPLACE must be off, sign-in or direct"; exit 1 ;;
+esac
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -63,13 +72,20 @@ if [ -z "${HUBSPOT_CLIENT_ID:-}" ]; then
   export HUBSPOT_SCOPES="${HUBSPOT_SCOPES:-oauth contacts}"
   export HUBSPOT_OPTIONAL_SCOPES="${HUBSPOT_OPTIONAL_SCOPES-automation}"
   export HUBSPOT_AUTHORIZE_URL="http://localhost:$standin_port/oauth/authorize"
-  export HUBSPOT_TOKEN_URL="http://127.0.0.1:$standin_port/oauth/v3/token"
+  export HUBSPOT_TOKEN_URL="http://127.0.0.1:$standin_port/oauth/2026-03/token"
+  marketplace_options=()
+  if [ "$marketplace" != off ]; then
+    # The stand-in plays the Marketplace too: its listing sends the browser to our install URL,
+    # and HubSpot's return page is the stand-in's, on a host the responder must be told to allow.
+    marketplace_options=(--install-url "http://localhost:$port/oauth/install" --marketplace-flow "$marketplace")
+    export INSTALL_RETURN_HOSTS="${INSTALL_RETURN_HOSTS:-localhost:$standin_port}"
+  fi
   rm -f "$work/standin.ready"
   python3 "$root/Tests/integration/hubspot_standin.py" --port "$standin_port" --ready-file "$work/standin.ready" \
     --client-id "$HUBSPOT_CLIENT_ID" --client-secret "$HUBSPOT_CLIENT_SECRET" --redirect-uri "$redirect" \
     --scopes "$HUBSPOT_SCOPES" --optional-scopes "$HUBSPOT_OPTIONAL_SCOPES" \
     --account-scopes "oauth contacts" --app-name "${INSTALL_APP_NAME:-Local test app}" \
-    > "$work/standin.log" 2>&1 &
+    ${marketplace_options[@]+"${marketplace_options[@]}"} > "$work/standin.log" 2>&1 &
   pids+=($!)
   standin="yes"
   for _ in $(seq 1 100); do [ -s "$work/standin.ready" ] && break; sleep 0.1; done
@@ -142,6 +158,10 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "nginx or the 
 echo
 echo "hubspot-install is running: open http://localhost:$port/"
 [ -n "${standin:-}" ] && echo "HubSpot is played by the local stand-in on http://localhost:$standin_port (no account needed)."
+if [ "$marketplace" != off ]; then
+  echo "Marketplace install ($marketplace): the install URL is http://localhost:$port/oauth/install"
+  [ -n "${standin:-}" ] && echo "  start it from the stand-in's listing: http://localhost:$standin_port/marketplace"
+fi
 echo "Logs: $work/responder.log (one JSON line per request)."
 if [ "$hook" = hubspot ]; then
   echo "Stored tokens: $bin tokens list --db $work/tokens.sqlite3"

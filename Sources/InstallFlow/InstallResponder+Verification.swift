@@ -1,0 +1,89 @@
+/// The checks a code must pass before any hook sees it, shared by the callback and the
+/// Marketplace `finalize` step, so both refuse the same things with the same reason words.
+extension InstallResponder {
+    /// A refusal: the page the person sees and the reason word of the log line.
+    struct Refusal: Error, Equatable {
+        var page: Page
+        var reason: String
+
+        init(_ page: Page, _ reason: String) {
+            self.page = page
+            self.reason = reason
+        }
+    }
+
+    /// A state that verified against the cookie the browser brought.
+    struct VerifiedRoundTrip {
+        var state: VerifiedState
+        var binding: [UInt8]
+    }
+
+    /// Checks the state against the browser-binding cookie (`StateSigner.verify` says in which
+    /// order); when no cookie came back, the refusal's words come from what the state claims.
+    func verifyRoundTrip(_ stateText: String, cookieHeader: String?, now: Int64) -> Result<VerifiedRoundTrip, Refusal> {
+        let binding: [UInt8]?
+        switch cookie.find(in: cookieHeader) {
+        case .value(let bytes): binding = bytes
+        case .none: binding = nil
+        case .malformed: return .failure(Refusal(.differentBrowser, "binding_malformed"))
+        case .duplicated: return .failure(Refusal(.differentBrowser, "binding_duplicated"))
+        }
+        switch signer.verify(stateText, binding: binding, now: now) {
+        case .success(let verified):
+            guard let binding else { return .failure(Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue)) }
+            return .success(VerifiedRoundTrip(state: verified, binding: binding))
+        case .failure(.expired): return .failure(Refusal(.linkExpired, StateRejection.expired.rawValue))
+        case .failure(.bindingMissing): return .failure(withoutBinding(stateText, now: now))
+        case .failure(let rejection): return .failure(Refusal(.invalidLink, rejection.rawValue))
+        }
+    }
+
+    /// A code as HubSpot issues it, or the refusal.
+    static func checkedCode(_ code: String?) -> Result<AuthorizationCode, Refusal> {
+        guard let code else { return .failure(Refusal(.invalidLink, "code_missing")) }
+        guard CallbackQuery.isPlausibleCode(code) else { return .failure(Refusal(.invalidLink, "code_malformed")) }
+        return .success(AuthorizationCode(code))
+    }
+
+    /// The one way to a hook: a free hook slot first, then the one-time marker, then `run` (which
+    /// runs the hook) while the slot is held. The slot comes first so that a busy answer leaves the
+    /// marker unclaimed: the same link (or code) works once a hook has finished.
+    func onceWithHookSlot(
+        _ marker: [UInt8], issuedAt: Int64, now: Int64, replayed: String = "state_replayed",
+        refuse: (Refusal) -> Response, run: () -> Response
+    ) -> Response {
+        guard hookSlots.tryAcquire() else { return refuse(Refusal(.hookBusy, "hook_busy")) }
+        defer { hookSlots.release() }
+        if let refusal = claimOnce(marker, issuedAt: issuedAt, now: now, replayed: replayed) { return refuse(refusal) }
+        return run()
+    }
+
+    /// Claims the one-time marker: of any number of requests with the same nonce, one goes on.
+    private func claimOnce(_ nonce: [UInt8], issuedAt: Int64, now: Int64, replayed: String = "state_replayed") -> Refusal? {
+        switch nonces.claim(nonce: nonce, issuedAt: issuedAt, now: now) {
+        case .claimed: nil
+        case .alreadyUsed: Refusal(.linkUsed, replayed)
+        case .unavailable: Refusal(.serviceUnavailable, "state_store_unavailable")
+        }
+    }
+
+    /// The PKCE verifier of a verified round trip, recomputed under the key that verified its state
+    /// (after a key rotation that may not be the first key); nil when PKCE is off.
+    func codeVerifier(for roundTrip: VerifiedRoundTrip) -> Secret? {
+        guard configuration.pkce == .s256,
+            let key = configuration.stateKeys.first(where: { $0.id == roundTrip.state.keyID })
+        else { return nil }
+        return Secret(PKCE.verifier(key: key, nonce: roundTrip.state.nonce, binding: roundTrip.binding))
+    }
+}
+
+extension HookFailure.Kind {
+    /// The page a person sees when the hook failed this way.
+    var page: Page {
+        switch self {
+        case .failed, .timedOut: .installFailed
+        case .codeRejected: .linkExpired
+        case .providerUnavailable: .hubSpotUnavailable
+        }
+    }
+}
