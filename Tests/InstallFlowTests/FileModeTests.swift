@@ -132,10 +132,10 @@ struct FileModeTests {
         let directory = scratch.directory(mode: mode)
         let configuration = try Fixture.configuration(["INSTALL_STATE_DIR": directory])
         #expect(throws: ConfigurationError.self) {
-            try InstallResponder(configuration: configuration, hook: RecordingHook())
+            try InstallResponder(configuration: configuration, hook: RecordingHook(), threads: 4)
         }
         do {
-            _ = try InstallResponder(configuration: configuration, hook: RecordingHook())
+            _ = try InstallResponder(configuration: configuration, hook: RecordingHook(), threads: 4)
         } catch {
             #expect(error.problems.map(\.key) == ["INSTALL_STATE_DIR"])
         }
@@ -147,7 +147,7 @@ struct FileModeTests {
         let directory = scratch.directory(mode: 0o700, owner: Self.otherUser)
         let configuration = try Fixture.configuration(["INSTALL_STATE_DIR": directory])
         do {
-            _ = try InstallResponder(configuration: configuration, hook: RecordingHook())
+            _ = try InstallResponder(configuration: configuration, hook: RecordingHook(), threads: 4)
             Issue.record("a state directory of uid \(Self.otherUser) was accepted")
         } catch {
             #expect(error.problems.map(\.key) == ["INSTALL_STATE_DIR"])
@@ -157,6 +157,6 @@ struct FileModeTests {
     @Test func responderTakesItsOwnPrivateStateDirectory() throws {
         let scratch = Scratch()
         let configuration = try Fixture.configuration(["INSTALL_STATE_DIR": scratch.directory(mode: 0o700)])
-        _ = try InstallResponder(configuration: configuration, hook: RecordingHook())
+        _ = try InstallResponder(configuration: configuration, hook: RecordingHook(), threads: 4)
     }
 }
