@@ -17,7 +17,12 @@ struct Check: ParsableCommand {
             environment: Parameters.processEnvironment(), file: config, printWarnings: true)
         do throws(ConfigurationError) {
             // Only looks: building the hook would create the token database.
-            let problems = HookFactory.problems(configuration: configuration)
+            var problems = HookFactory.problems(configuration: configuration)
+            // What serve would refuse about an existing state directory (a missing one it creates).
+            let stateDirectory = configuration.stateDirectory
+            if FileSystem.isDirectory(stateDirectory), let problem = FileSystem.ownershipProblem(stateDirectory) {
+                problems.append(ConfigurationProblem(key: "INSTALL_STATE_DIR", message: problem))
+            }
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }
             _ = try Pages.load(configuration: configuration)
         } catch {

@@ -39,24 +39,24 @@ struct ExtremeNumberTests {
     }
 
     @Test(arguments: issuedAts)
-    func extremeIssuedAtIsRefusedWithAndWithoutTheCookie(_ case_: IssuedAt) throws {
+    func extremeIssuedAtIsRefusedWithAndWithoutTheCookie(_ issued: IssuedAt) throws {
         let flow = try Flow()
         let (_, cookie) = flow.begin()
-        let state = Self.state(flow, cookie: cookie, issuedAt: case_.value)
+        let state = Self.state(flow, cookie: cookie, issuedAt: issued.value)
 
         let bound = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
-        #expect(bound.reason == case_.withCookie)
+        #expect(bound.reason == issued.withCookie)
         #expect((400..<500).contains(bound.status))
 
         let unbound = flow.get("/oauth/callback?code=abc&state=\(state)")
-        #expect(unbound.reason == case_.withoutCookie)
+        #expect(unbound.reason == issued.withoutCookie)
         #expect((400..<500).contains(unbound.status))
 
         // The same claims under a tag nobody can check: no cookie came, so the tag is never looked at.
         var forged = Base64URL.decode(state)!
         for index in 45..<77 { forged[index] ^= 0x5A }
         let forgedResponse = flow.get("/oauth/callback?code=abc&state=\(Base64URL.encode(forged))")
-        #expect(forgedResponse.reason == case_.withoutCookie)
+        #expect(forgedResponse.reason == issued.withoutCookie)
         #expect(flow.hook.grants.isEmpty)
     }
 

@@ -35,7 +35,11 @@ class ApacheStack:
             root = self.install.root
             self.hook = Hook(root / "hook")
             give_to_web_user(self.hook.runs_dir)
-            give_to_web_user(root / "state")
+            if mode == "proxy_fcgi":
+                # The responder runs as this user; a state directory another user owns is refused.
+                (root / "state").mkdir(mode=0o700)
+            else:
+                give_to_web_user(root / "state")
             self.values = settings(root, self.hook, INSTALL_PUBLIC_DIR=str(self.install.opt / "public"),
                                    **overrides)
             write_config(self.install.config, self.values).chmod(0o644)

@@ -57,10 +57,26 @@ def test_install_clicks_through_to_the_success_page_and_runs_the_hook_once(brows
     grant = json.loads(install.hook.runs()[0]["stdin"])
     assert grant["code"] in install.standin.codes  # the code HubSpot issued, handed over as is
     assert grant["redirect_uri"] == install.redirect_uri
-    # The binding cookie is gone once the callback completed.
-    assert COOKIE not in browser.cookies()
+    # The binding cookie stays until it expires with the state, so another tab can still finish.
+    assert COOKIE in browser.cookies()
     assert install.reasons() == ["ok"]
     install.assert_nothing_leaked(browser.source())
+
+
+@pytest.mark.parametrize("order", ["first tab first", "second tab first"])
+def test_two_tabs_of_one_browser_both_finish_in_either_order(browser, install, order):
+    start_install(browser, install)
+    first = browser.driver.current_window_handle
+    browser.driver.switch_to.new_window("tab")
+    start_install(browser, install)
+    second = browser.driver.current_window_handle
+    for handle in ([first, second] if order == "first tab first" else [second, first]):
+        browser.driver.switch_to.window(handle)
+        browser.click("Connect app")
+        assert browser.url == install.url + "/installed"
+        assert browser.h1() == f"{APP_NAME} is connected to HubSpot"
+    assert install.hook_runs() == 2
+    assert install.reasons() == ["ok", "ok"]
 
 
 def test_back_after_success_and_connecting_again_does_not_install_twice(browser, install):

@@ -309,3 +309,53 @@ def test_extreme_content_length_is_answered_and_the_responder_stays(make_stack, 
                                                           ("CONTENT_LENGTH", content_length)], timeout=30)
     assert answer.startswith(b"Status: 200") and answer.endswith(b"ok\n"), answer[:200]
     assert_still_serving(stack, pid)
+
+
+# ---- directories others can write, through serve and check --------------------------------------
+
+@pytest.mark.parametrize("mode", [0o770, 0o777, 0o1777])
+@pytest.mark.parametrize("key", ["INSTALL_STATE_DIR", "INSTALL_TOKEN_DB"])
+def test_directory_others_can_write_is_refused_at_start_naming_the_key(tmp_path, mode, key):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    hook = Hook(tmp_path / "hook")
+    values = settings(tmp_path, hook)
+    if key == "INSTALL_STATE_DIR":
+        values[key] = str(shared)
+    else:
+        values.update(INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET="s", INSTALL_TOKEN_DB=str(shared / "t.sqlite3"))
+    status, stderr = start_refused(tmp_path, values)
+    assert status == 1
+    assert f"error: {key}: {shared} is writable by its group or by every user" in stderr
+    config = write_config(tmp_path / "check.env", values)
+    check = subprocess.run([str(binary()), "check", "--config", str(config)], capture_output=True, text=True,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd=tmp_path, timeout=60)
+    assert check.returncode == 1 and f"error: {key}:" in check.stderr
+    assert not (shared / "t.sqlite3").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory to another user")
+def test_as_root_a_state_directory_of_another_user_is_refused(tmp_path):
+    shared = tmp_path / "theirs"
+    shared.mkdir(mode=0o700)
+    os.chown(shared, 4242, 4242)
+    hook = Hook(tmp_path / "hook")
+    status, stderr = start_refused(tmp_path, settings(tmp_path, hook, INSTALL_STATE_DIR=str(shared)))
+    assert status == 1
+    assert f"error: INSTALL_STATE_DIR: {shared} is owned by another user (uid 4242)" in stderr
+
+
+@pytest.mark.parametrize("mode, warned", [(0o600, False), (0o640, True), (0o644, True)])
+def test_state_key_file_readable_by_others_is_a_warning(tmp_path, mode, warned):
+    key_file = tmp_path / "state-keys"
+    key_file.write_text(state_key() + "\n")
+    key_file.chmod(mode)
+    hook = Hook(tmp_path / "hook")
+    values = settings(tmp_path, hook, INSTALL_STATE_KEYS=None, INSTALL_STATE_KEYS_FILE=str(key_file))
+    config = write_config(tmp_path / "check.env", values)
+    check = subprocess.run([str(binary()), "check", "--config", str(config)], capture_output=True, text=True,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd=tmp_path, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert ("warning: INSTALL_STATE_KEYS_FILE:" in check.stderr) == warned
+    assert state_key() not in check.stderr + check.stdout
