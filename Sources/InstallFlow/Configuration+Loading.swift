@@ -107,6 +107,9 @@ private struct Reader {
         let pkce = readPKCE()
         let marketplace = readMarketplace()
         let returnHosts = readReturnHosts()
+        if marketplace == .off, returnHosts?.isEmpty == false {
+            warning("INSTALL_RETURN_HOSTS", "is used only with INSTALL_MARKETPLACE=sign-in or direct")
+        }
         let keys = readStateKeys()
         let ttl = readTTL()
         let stateDirectory = readStateDirectory()
