@@ -45,7 +45,8 @@ extension InstallResponder {
         case (.signIn, "authorize"?):
             return handOutState(request, returnURL: returnURL)
         case (.signIn, "finalize"?):
-            return finalize(request, code: present("code"), state: present("state"), returnURL: returnURL,
+            return finalize(
+                request, code: present("code"), state: present("state"), returnURL: returnURL,
                 requestID: requestID)
         case (.signIn, nil) where present("code") != nil, (.direct, _?):
             // A request of the other flow: the listing and INSTALL_MARKETPLACE disagree.
@@ -143,9 +144,10 @@ extension InstallResponder {
     private func runHook(_ grant: AuthorizationGrant, returnURL: ReturnURL, clearingCookie: Bool) -> Response {
         do {
             let outcome = try hook.exchange(grant)
-            var headers = Self.securityHeaders + [
-                .init("Location", returnURL.text), .init("Cache-Control", "no-store"),
-            ]
+            var headers =
+                Self.securityHeaders + [
+                    .init("Location", returnURL.text), .init("Cache-Control", "no-store"),
+                ]
             if clearingCookie { headers.append(.init("Set-Cookie", crossSiteCookie.clearCookie)) }
             var response = Response(status: 303, headers: headers, body: [], reason: "ok", route: Self.marketplaceRoute)
             response.diagnostics = outcome.diagnostics

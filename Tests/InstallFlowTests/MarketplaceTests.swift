@@ -19,7 +19,8 @@ struct MarketplaceTests {
     }
 
     func finalize(_ flow: Flow, code: String = "mp-code", state: String, cookie: String?) -> Response {
-        flow.get("/oauth/install?step=finalize&code=\(code)&state=\(state)&returnUrl=\(Self.encodedReturn)", cookie: cookie)
+        flow.get(
+            "/oauth/install?step=finalize&code=\(code)&state=\(state)&returnUrl=\(Self.encodedReturn)", cookie: cookie)
     }
 
     /// A refusal after the return URL was checked: fixed words, a link back to HubSpot, no hook.
@@ -328,7 +329,8 @@ struct MarketplaceTests {
         #expect(
             flow.get("/oauth/install?code=c&returnUrl=http://localhost:9000/return").header("Location")
                 == "http://localhost:9000/return")
-        #expect(flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == "return_url_invalid")
+        #expect(
+            flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == "return_url_invalid")
     }
 
     @Test func headNeverRunsTheHookNorSetsACookie() throws {
@@ -375,9 +377,10 @@ struct MarketplaceTests {
 
     @Test func marketplaceTemplateIsNeededOnlyWhenTheFlowIsOn() throws {
         var template = "/tmp/hubspot-install-pages-XXXXXX".utf8CString
-        let directory = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
-            String(cString: $0)
-        })
+        let directory = try #require(
+            template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
+                String(cString: $0)
+            })
         defer {
             for name in ["index.html", "installed.html", "error.html"] { unlink(directory + "/" + name) }
             rmdir(directory)
