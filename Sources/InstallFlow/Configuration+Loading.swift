@@ -114,6 +114,9 @@ private struct Reader {
         let pkce = readPKCE()
         let marketplace = readMarketplace()
         let returnHosts = readReturnHosts()
+        if marketplace == .off, returnHosts?.isEmpty == false {
+            warning("INSTALL_RETURN_HOSTS", "is used only with INSTALL_MARKETPLACE=sign-in or direct")
+        }
         let keys = readStateKeys()
         let ttl = readTTL()
         let stateDirectory = readStateDirectory()
@@ -245,18 +248,19 @@ private struct Reader {
         return text
     }
 
+    static let currentTokenURL = "https://api.hubapi.com/oauth/2026-03/token"
+
     /// HubSpot's current token endpoint by default; older versions still work until HubSpot ends
     /// them, so they are warnings with the date.
     mutating func readTokenURL() -> String? {
         let key = "HUBSPOT_TOKEN_URL"
-        guard let url = readServiceURL(key, default: "https://api.hubapi.com/oauth/2026-03/token") else { return nil }
+        guard let url = readServiceURL(key, default: Self.currentTokenURL) else { return nil }
         let path = URLParts(url)?.path ?? ""
         if path.hasPrefix("/oauth/v1/") {
-            warning(key, "HubSpot ends the v1 token endpoint on 2027-02-16; use https://api.hubapi.com/oauth/2026-03/token")
+            warning(key, "HubSpot ends the v1 token endpoint on 2027-02-16; use " + Self.currentTokenURL)
         } else if path.hasPrefix("/oauth/v3/") {
             warning(
-                key, "HubSpot stops supporting the v3 token endpoint in September 2027; "
-                    + "use https://api.hubapi.com/oauth/2026-03/token")
+                key, "HubSpot stops supporting the v3 token endpoint in September 2027; use " + Self.currentTokenURL)
         }
         return url
     }

@@ -45,7 +45,8 @@ extension InstallResponder {
         case (.signIn, "authorize"?):
             return handOutState(request, returnURL: returnURL)
         case (.signIn, "finalize"?):
-            return finalize(request, code: present("code"), state: present("state"), returnURL: returnURL,
+            return finalize(
+                request, code: present("code"), state: present("state"), returnURL: returnURL,
                 requestID: requestID)
         case (.signIn, nil) where present("code") != nil, (.direct, _?):
             // A request of the other flow: the listing and INSTALL_MARKETPLACE disagree.

@@ -30,7 +30,9 @@ extension InstallResponder {
         }
         switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified):
-            guard let binding else { return .failure(Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue)) }
+            guard let binding else {
+                return .failure(Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue))
+            }
             return .success(VerifiedRoundTrip(state: verified, binding: binding))
         case .failure(.expired): return .failure(Refusal(.linkExpired, StateRejection.expired.rawValue))
         case .failure(.bindingMissing): return .failure(withoutBinding(stateText, now: now))

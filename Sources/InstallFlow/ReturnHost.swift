@@ -36,7 +36,9 @@ package struct ReturnHost: Sendable, Equatable {
             guard !host.isEmpty, host.utf8.count <= 253,
                 labels.allSatisfy({ label in
                     !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
-                        && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+                        && label.utf8.allSatisfy {
+                            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D
+                        }
                 })
             else { return nil }
         }

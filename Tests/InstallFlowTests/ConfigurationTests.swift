@@ -385,6 +385,9 @@ struct ConfigurationTests {
         #expect(configuration.returnHosts.map(\.allowsHTTP) == [true, true, false])
         #expect(try Fixture.configuration(["INSTALL_MARKETPLACE": "direct"]).marketplace == .direct)
         #expect(try Fixture.configuration(["INSTALL_MARKETPLACE": "off"]).marketplace == .off)
+        #expect(!configuration.warnings.contains { $0.key == "INSTALL_RETURN_HOSTS" })
+        let unused = try Fixture.configuration(["INSTALL_RETURN_HOSTS": "localhost:9000"])
+        #expect(unused.warnings.contains { $0.key == "INSTALL_RETURN_HOSTS" && $0.message.contains("only with") })
     }
 
     @Test func summaryNamesTheMarketplaceInstallURLAndItsFlow() throws {

@@ -19,7 +19,8 @@ struct MarketplaceTests {
     }
 
     func finalize(_ flow: Flow, code: String = "mp-code", state: String, cookie: String?) -> Response {
-        flow.get("/oauth/install?step=finalize&code=\(code)&state=\(state)&returnUrl=\(Self.encodedReturn)", cookie: cookie)
+        flow.get(
+            "/oauth/install?step=finalize&code=\(code)&state=\(state)&returnUrl=\(Self.encodedReturn)", cookie: cookie)
     }
 
     /// A refusal after the return URL was checked: fixed words, a link back to HubSpot, no hook.
@@ -71,7 +72,8 @@ struct MarketplaceTests {
         #expect(response.status == 303)
         #expect(response.reason == "ok")
         #expect(response.header("Location") == Self.returnURL)
-        #expect(response.header("Set-Cookie")?.hasPrefix("__Host-hubspot-install=; Max-Age=0;") == true)
+        // The binding cookie stays until it expires, as after our own callback: another tab may still finish.
+        #expect(response.header("Set-Cookie") == nil)
         let grant = try #require(flow.hook.grants.first)
         #expect(flow.hook.grants.count == 1)
         #expect(grant.code.value == "mp-code")
@@ -252,7 +254,7 @@ struct MarketplaceTests {
             } else {
                 let genuine = try handOut(flow)
                 response = finalize(flow, state: genuine.state, cookie: genuine.cookie)
-                #expect(response.header("Set-Cookie")?.contains("Max-Age=0") == true)
+                #expect(response.header("Set-Cookie") == nil)
             }
             expectRefusedWithWayBack(flow, response, kind.rawValue, status: status)
             #expect(flow.body(response).contains(HTML.escape(page.words!.title)))
@@ -328,7 +330,8 @@ struct MarketplaceTests {
         #expect(
             flow.get("/oauth/install?code=c&returnUrl=http://localhost:9000/return").header("Location")
                 == "http://localhost:9000/return")
-        #expect(flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == "return_url_invalid")
+        #expect(
+            flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == "return_url_invalid")
     }
 
     @Test func headNeverRunsTheHookNorSetsACookie() throws {
@@ -375,9 +378,10 @@ struct MarketplaceTests {
 
     @Test func marketplaceTemplateIsNeededOnlyWhenTheFlowIsOn() throws {
         var template = "/tmp/hubspot-install-pages-XXXXXX".utf8CString
-        let directory = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
-            String(cString: $0)
-        })
+        let directory = try #require(
+            template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
+                String(cString: $0)
+            })
         defer {
             for name in ["index.html", "installed.html", "error.html"] { unlink(directory + "/" + name) }
             rmdir(directory)

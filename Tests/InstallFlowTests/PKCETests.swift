@@ -45,7 +45,9 @@ struct PKCETests {
         #expect(verifier.utf8.count == 43)
         #expect(PKCE.challenge(verifier: verifier) == challenge)
         #expect("\(flow.hook.grants.first!.codeVerifier!)" == "<redacted>")
-        #expect(String(decoding: flow.hook.grants[0].jsonBody(), as: UTF8.self).hasSuffix(",\"code_verifier\":\"\(verifier)\"}"))
+        #expect(
+            String(decoding: flow.hook.grants[0].jsonBody(), as: UTF8.self).hasSuffix(
+                ",\"code_verifier\":\"\(verifier)\"}"))
     }
 
     @Test func verifierIsRecomputedWithTheKeyThatVerified() throws {

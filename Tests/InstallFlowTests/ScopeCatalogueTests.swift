@@ -52,8 +52,9 @@ struct ScopeCatalogueTests {
         #expect(ScopeCatalogue.entry(for: "crm.objects.contacts.read")?.tier == "Any Marketing or CRM account")
         #expect(ScopeCatalogue.entry(for: "crm.objects.custom.write")?.tier == "Enterprise")
         #expect(ScopeCatalogue.entry(for: "crm.objects.contacts.write")?.description == "Create and change contacts")
-        #expect(ScopeCatalogue.entry(for: "crm.objects.deals.highly_sensitive.read")?.description
-            == "Read highly sensitive data of deals")
+        #expect(
+            ScopeCatalogue.entry(for: "crm.objects.deals.highly_sensitive.read")?.description
+                == "Read highly sensitive data of deals")
     }
 
     @Test(arguments: ["crm.objects.widgets.read", "crm.objects.contacts.delete", "cms.everything", "crm.lists"])
