@@ -74,8 +74,10 @@ final class WorkerPool: Sendable {
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), request.pointee.out)
             }
         }
-        FCGX_Finish_r(request)
+        // Logged before the response is flushed: a client that sends its next request only after
+        // reading this answer then always finds this line first, whichever thread answers next.
         log(response, MonotonicClock.microseconds() - started)
+        FCGX_Finish_r(request)
     }
 
     /// A failed accept that is not the stop: a connection reset before we took it or an accept

@@ -100,7 +100,7 @@ def test_sign_in_flow_clicks_through_exchanges_once_and_returns(make_browser, ma
     assert sent[0]["params"]["code"] == marketplace["code"]
     assert sent[0]["params"]["redirect_uri"] == install.redirect_uri
     assert "code_verifier" not in sent[0]["params"]  # HubSpot built this flow's authorize request
-    assert COOKIE not in browser.cookies()
+    assert browser.cookies()[COOKIE]["httpOnly"]  # kept until it expires, as after a callback
     assert install.reasons("install") == ["ok", "ok"]
     browser.screenshots("marketplace-sign-in-3-installed")
     install.assert_nothing_leaked(browser.source())

@@ -160,9 +160,8 @@ def test_sign_in_hands_out_a_state_then_finalize_runs_the_hook_once_and_returns(
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", grant["install_id"])
     assert grant["install_id"] not in (state, code)
     assert "code_verifier" not in grant  # HubSpot built this flow's authorize URL: no challenge
-    # The cookie is cleared, with the attributes it was set with.
-    cleared = [c for c in done.set_cookies() if c.startswith(COOKIE + "=")]
-    assert cleared and "Max-Age=0" in cleared[0] and "SameSite=None" in cleared[0]
+    # The binding cookie stays until it expires (another tab may still finish), as after a callback.
+    assert not [c for c in done.set_cookies() if c.startswith(COOKIE + "=")]
 
     # The same finalize again (a refresh, HubSpot retrying): refused, a link back, no second hook.
     again, _ = finalize(sign_in, state, cookie, code=code)
