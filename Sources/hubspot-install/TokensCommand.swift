@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import InstallFlow
-import TokenHooks
+import TokenService
 
 /// `hubspot-install tokens`: what the built-in `hubspot` hook stored.
 struct TokensCommand: ParsableCommand {
