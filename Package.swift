@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "InstallCryptoTests", dependencies: ["InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "InstallFlowTests", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
         .testTarget(
-            name: "HookRunnerTests", dependencies: ["HookRunner", "InstallFlow", "InstallCrypto"], swiftSettings: strict),
+            name: "HookRunnerTests", dependencies: ["HookRunner", "InstallFlow", "InstallCrypto"],
+            swiftSettings: strict),
         .testTarget(
             name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
             swiftSettings: strict),

@@ -51,7 +51,8 @@ package struct ExecHook: TokenHook {
         let run: ChildProcess.Result
         do {
             run = try ChildProcess.run(
-                path: path, arguments: arguments, environment: childEnvironment, input: grant.jsonBody(), timeout: limit)
+                path: path, arguments: arguments, environment: childEnvironment, input: grant.jsonBody(), timeout: limit
+            )
         } catch {
             throw HookFailure(.failed, detail: "could not run hook: \(error)")
         }

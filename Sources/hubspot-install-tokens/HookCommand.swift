@@ -58,7 +58,9 @@ struct HookCommand: ParsableCommand {
         do {
             configuration = try options.load()
         } catch {
-            fail(.failed, "configuration: " + error.problems.filter { !$0.isWarning }.map(\.description).joined(separator: "; "))
+            fail(
+                .failed,
+                "configuration: " + error.problems.filter { !$0.isWarning }.map(\.description).joined(separator: "; "))
         }
         guard isConfigured(configuration.tokenHook) else {
             fail(.failed, "INSTALL_TOKEN_HOOK names another hook than this command")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FastCGI
-import InstallFlow
 import HookRunner
+import InstallFlow
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +17,8 @@ struct Check: ParsableCommand {
             environment: Parameters.processEnvironment(), file: config, printWarnings: true)
         do throws(ConfigurationError) {
             // Only looks: the token program checks the secret or key and the database, creating nothing.
-            _ = try HookFactory.make(configuration: configuration, environment: configuration.environment, configFile: nil)
+            _ = try HookFactory.make(
+                configuration: configuration, environment: configuration.environment, configFile: nil)
             let problems = HookFactory.problems(
                 configuration: configuration, environment: configuration.environment, configFile: nil, preparing: false)
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FastCGI
-import InstallFlow
 import HookRunner
+import InstallFlow
 
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.

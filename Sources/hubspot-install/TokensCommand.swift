@@ -1,6 +1,6 @@
 import ArgumentParser
-import Glibc
 import FastCGI
+import Glibc
 import HookRunner
 import InstallFlow
 

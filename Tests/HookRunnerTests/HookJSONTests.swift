@@ -30,7 +30,9 @@ struct HookJSONTests {
     }
 
     @Test func refusesInvalidUTF8AndDeepNesting() {
-        #expect(throws: HookJSON.Malformed.self) { try HookJSON(Array(#"{"a":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)) }
+        #expect(throws: HookJSON.Malformed.self) {
+            try HookJSON(Array(#"{"a":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))
+        }
         #expect(throws: HookJSON.Malformed.self) { try HookJSON([0xEF, 0xBB, 0xBF] + Array("{}".utf8)) }
         let deep = "{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
         #expect(throws: HookJSON.Malformed.self) { try HookJSON(Array(deep.utf8)) }

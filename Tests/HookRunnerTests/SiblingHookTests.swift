@@ -38,8 +38,10 @@ struct SiblingHookTests {
 
         let outcome = try exec.retryingBusyScripts().exchange(.sample())
         #expect(outcome.account == "hub 7")
-        #expect(String(decoding: try scripts.read("argv"), as: UTF8.self) == "hook\nwebhook\nhttps://hooks.example.com/x\n")
-        let lines = Set(String(decoding: try scripts.read("env"), as: UTF8.self).split(separator: "\n").map(String.init))
+        #expect(
+            String(decoding: try scripts.read("argv"), as: UTF8.self) == "hook\nwebhook\nhttps://hooks.example.com/x\n")
+        let lines = Set(
+            String(decoding: try scripts.read("env"), as: UTF8.self).split(separator: "\n").map(String.init))
         #expect(
             lines == [
                 "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "https_proxy=http://proxy:3128",
@@ -50,9 +52,10 @@ struct SiblingHookTests {
 
     @Test func exitStatusesOfTheProtocolAreTheFlowsKinds() throws {
         let scripts = try HookScripts()
-        for (status, kind) in [(75, HookFailure.Kind.providerUnavailable), (76, .codeRejected), (124, .timedOut),
-            (1, .failed), (77, .failed)]
-        {
+        for (status, kind) in [
+            (75, HookFailure.Kind.providerUnavailable), (76, .codeRejected), (124, .timedOut),
+            (1, .failed), (77, .failed),
+        ] {
             let path = try scripts.script("echo 'HubSpot said no' >&2; exit \(status)", named: "hook\(status)")
             let failure = try #require(throws: HookFailure.self) { try ExecHook.testing(path).exchange(.sample()) }
             #expect(failure.kind == kind, "exit \(status)")
@@ -62,7 +65,8 @@ struct SiblingHookTests {
 
     @Test func ungrantedOptionalScopesAreKeptOnlyIfTheInstallAskedForThem() throws {
         let scripts = try HookScripts()
-        let path = try scripts.script(#"echo '{"account":"a","ungranted_optional_scopes":["forms","<b>x</b>","oauth"]}'"#)
+        let path = try scripts.script(
+            #"echo '{"account":"a","ungranted_optional_scopes":["forms","<b>x</b>","oauth"]}'"#)
         let outcome = try ExecHook.testing(path).exchange(.sample())
         #expect(outcome.ungrantedOptionalScopes == ["forms"])
         let wrong = try scripts.script(#"echo '{"ungranted_optional_scopes":"forms"}'"#)
@@ -75,7 +79,8 @@ struct SiblingHookTests {
     @Test func aMissingTokenProgramIsAConfigurationProblemOfTheHook() throws {
         let scripts = try HookScripts()
         let configuration = try load(
-            ["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET_FILE": "/nonexistent"], directory: scripts.directory)
+            ["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET_FILE": "/nonexistent"],
+            directory: scripts.directory)
         let error = try #require(throws: ConfigurationError.self) {
             try HookFactory.make(
                 configuration: configuration, environment: [:], configFile: nil,

@@ -27,14 +27,22 @@ struct ConfigurationSecretsTests {
         }
     }
 
-    @Test(arguments: [
-        (["INSTALL_TOKEN_HOOK": "hubspot"], "HUBSPOT_CLIENT_SECRET: is required with INSTALL_TOKEN_HOOK=hubspot"),
-        (["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s", "HUBSPOT_CLIENT_SECRET_FILE": "/f"],
-            "HUBSPOT_CLIENT_SECRET: set either"),
-        (["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET_FILE": "relative"],
-            "HUBSPOT_CLIENT_SECRET_FILE: must be an absolute path"),
-        (["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"], "INSTALL_WEBHOOK_KEY: is required with webhook:"),
-    ] as [([String: String], String)])
+    @Test(
+        arguments: [
+            (["INSTALL_TOKEN_HOOK": "hubspot"], "HUBSPOT_CLIENT_SECRET: is required with INSTALL_TOKEN_HOOK=hubspot"),
+            (
+                ["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s", "HUBSPOT_CLIENT_SECRET_FILE": "/f"],
+                "HUBSPOT_CLIENT_SECRET: set either"
+            ),
+            (
+                ["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET_FILE": "relative"],
+                "HUBSPOT_CLIENT_SECRET_FILE: must be an absolute path"
+            ),
+            (
+                ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example.com/x"],
+                "INSTALL_WEBHOOK_KEY: is required with webhook:"
+            ),
+        ] as [([String: String], String)])
     func missingSecretsAreStillConfigurationErrors(_ changes: [String: String], _ start: String) {
         let error = #expect(throws: ConfigurationError.self) { try load(changes) }
         #expect(error?.problems.contains { $0.description.hasPrefix(start) } == true, "\(error?.problems ?? [])")
