@@ -6,6 +6,7 @@
 #   Benchmarks/cgi.sh                          # 300 runs of each row, interleaved
 #   ITERATIONS=1000 Benchmarks/cgi.sh
 #   BASELINE=/path/to/old/hubspot-install Benchmarks/cgi.sh   # adds rows for another build
+#   (BASELINE_LABEL names those rows; "baseline" by default)
 #
 # Rows: the C hello (Benchmarks/c-hello/cgi-hello.c, the reference of the ratio); the release
 # responder's GET /healthz and GET /oauth/authorize, configured with the built-in hubspot hook
@@ -47,7 +48,8 @@ rows=("C CGI hello|$work/cgi-hello|/"
       "hubspot-install GET /healthz|$bin/hubspot-install|/healthz"
       "hubspot-install GET /oauth/authorize|$bin/hubspot-install|/oauth/authorize")
 if [ -n "${BASELINE:-}" ]; then
-    rows+=("baseline GET /healthz|$BASELINE|/healthz" "baseline GET /oauth/authorize|$BASELINE|/oauth/authorize")
+    label=${BASELINE_LABEL:-baseline}
+    rows+=("$label GET /healthz|$BASELINE|/healthz" "$label GET /oauth/authorize|$BASELINE|/oauth/authorize")
 fi
 
 echo "CGI, $iterations runs per row, $(nproc) cores, $(date -u +%Y-%m-%d)"
@@ -69,4 +71,4 @@ idle_rss() { # name, program
 echo
 echo "idle RSS after start (serve --threads 4)"
 idle_rss "hubspot-install" "$bin/hubspot-install"
-if [ -n "${BASELINE:-}" ]; then idle_rss "baseline" "$BASELINE"; fi
+if [ -n "${BASELINE:-}" ]; then idle_rss "${BASELINE_LABEL:-baseline}" "$BASELINE"; fi
