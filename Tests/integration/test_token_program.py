@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,7 +84,21 @@ class TracedStack:
         return [line.get("reason") for line in json_log_lines(self.responder.stderr()) if line.get("route")]
 
     def stop(self):
+        """nginx, then the responder itself: SIGTERM to strace would only detach it."""
         self.nginx.stop()
+        tracer = self.responder.process
+        children = Path(f"/proc/{tracer.pid}/task/{tracer.pid}/children")
+        tracees = children.read_text().split() if tracer.poll() is None and children.exists() else []
+        for pid in tracees:
+            os.kill(int(pid), signal.SIGTERM)
+        try:
+            tracer.wait(30)  # strace exits with its tracee
+        except subprocess.TimeoutExpired:
+            for pid in tracees:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         return self.responder.stop()
 
     def openers(self, path: str) -> dict:
