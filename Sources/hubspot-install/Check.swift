@@ -1,7 +1,7 @@
 import ArgumentParser
 import FastCGI
+import HookRunner
 import InstallFlow
-import TokenHooks
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +16,11 @@ struct Check: ParsableCommand {
         let configuration = try Startup.configuration(
             environment: Parameters.processEnvironment(), file: config, printWarnings: true)
         do throws(ConfigurationError) {
-            // Only looks: building the hook would create the token database.
-            var problems = HookFactory.problems(configuration: configuration)
+            // Only looks: the token program checks the secret or key and the database, creating nothing.
+            _ = try HookFactory.make(
+                configuration: configuration, environment: configuration.environment, configFile: nil)
+            var problems = HookFactory.problems(
+                configuration: configuration, environment: configuration.environment, configFile: nil, preparing: false)
             // What serve would refuse about an existing state directory (a missing one it creates).
             let stateDirectory = configuration.stateDirectory
             if FileSystem.isDirectory(stateDirectory), let problem = FileSystem.ownershipProblem(stateDirectory) {

@@ -1,100 +1,32 @@
 import ArgumentParser
-import Foundation
+import FastCGI
+import Glibc
+import HookRunner
 import InstallFlow
-import TokenHooks
 
-/// `hubspot-install tokens`: what the built-in `hubspot` hook stored.
+/// `hubspot-install tokens ...` runs `hubspot-install-tokens ...` from the same directory, so users
+/// keep one command while the responder itself links no token code (no HTTP client, no SQLite).
 struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
-        abstract: "Show the accounts the built-in hubspot hook connected, and their tokens for scripts.",
-        discussion: "Reads the token database (INSTALL_TOKEN_DB); changes nothing.",
-        subcommands: [List.self, RefreshToken.self]
+        abstract: "Run hubspot-install-tokens (the accounts and tokens the built-in hubspot hook stored).",
+        discussion: "Everything after `tokens` is passed on; `hubspot-install tokens --help` lists its commands."
     )
 
-    struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("Read settings from this KEY=value file; the environment wins.", valueName: "file"))
-        var config: String?
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for hubspot-install-tokens.")
+    var arguments: [String] = []
 
-        @Option(
-            help: ArgumentHelp(
-                "The token database, instead of the configuration's INSTALL_TOKEN_DB.", valueName: "path"))
-        var db: String?
-
-        /// The store, or exit 1 with every configuration problem (or the store's) on stderr.
-        func openStore() throws -> TokenStore {
-            let path: String
-            if let db {
-                path = db
-            } else {
-                do {
-                    path = try Configuration.load(environment: ProcessInfo.processInfo.environment, configFile: config)
-                        .tokenDatabase
-                } catch {
-                    for problem in error.problems where !problem.isWarning {
-                        TokensCommand.printError("error: \(problem.description)")
-                    }
-                    throw ExitCode.failure
-                }
-            }
-            do {
-                return try TokenStore(path: path, create: false)
-            } catch {
-                TokensCommand.printError("error: \(error.detail)")
-                throw ExitCode.failure
-            }
+    func run() throws {
+        let program: String
+        do {
+            program = try HookFactory.locateTokensProgram()
+        } catch {
+            for problem in error.problems { StandardError.write(line: "error: \(problem.message)") }
+            throw ExitCode.failure
         }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List connected accounts: hub id, domain, token expiry, install time, granted scopes.",
-            discussion: "No token is printed."
-        )
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let store = try options.openStore()
-            do {
-                print(TokenListing.render(try store.installs()))
-            } catch {
-                TokensCommand.printError("error: \(error.detail)")
-                throw ExitCode.failure
-            }
-        }
-    }
-
-    struct RefreshToken: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "refresh-token",
-            abstract: "Print one account's refresh token alone on stdout, for scripts.",
-            discussion: "Exit status 1, with nothing on stdout, if the account is not stored."
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let store = try options.openStore()
-            let install: StoredInstall?
-            do {
-                install = try store.install(hubID: hubID)
-            } catch {
-                TokensCommand.printError("error: \(error.detail)")
-                throw ExitCode.failure
-            }
-            guard let install else {
-                TokensCommand.printError("error: no account with hub id \(hubID) is stored")
-                throw ExitCode.failure
-            }
-            print(install.refreshToken.value)
-        }
-    }
-
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+        execv(program, argv)
+        StandardError.write(line: "error: cannot run \(program): \(String(cString: strerror(errno)))")
+        throw ExitCode.failure
     }
 }

@@ -1,7 +1,7 @@
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 /// Numbers a token endpoint (or a hostile stand-in for one) can put in its answer, at their
 /// extremes: each gives a clean answer, never a trap.
