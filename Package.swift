@@ -26,16 +26,21 @@ let package = Package(
         ),
         .target(name: "InstallCrypto", swiftSettings: strict),
         .target(name: "InstallFlow", dependencies: ["InstallCrypto"], swiftSettings: strict),
+        // Running a hook program; part of the responder, so no Foundation.
+        .target(name: "HookRunner", dependencies: ["InstallFlow"], swiftSettings: strict),
+        // The token work: the built-in exchange, the webhook post, the token store.
         .target(
-            name: "TokenHooks",
-            dependencies: ["InstallFlow", "InstallCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "TokenService",
+            dependencies: [
+                "InstallFlow", "InstallCrypto", "HookRunner", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
         .executableTarget(
             name: "hubspot-install",
             dependencies: [
-                "InstallCrypto", "InstallFlow", "TokenHooks", "FastCGI",
+                "InstallCrypto", "InstallFlow", "HookRunner", "TokenService", "FastCGI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -49,6 +54,9 @@ let package = Package(
         ),
         .testTarget(name: "InstallCryptoTests", dependencies: ["InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "InstallFlowTests", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
-        .testTarget(name: "TokenHooksTests", dependencies: ["TokenHooks", "InstallFlow"], swiftSettings: strict),
+        .testTarget(name: "HookRunnerTests", dependencies: ["HookRunner", "InstallFlow"], swiftSettings: strict),
+        .testTarget(
+            name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
+            swiftSettings: strict),
     ]
 )

@@ -1,7 +1,8 @@
 import ArgumentParser
 import FastCGI
 import InstallFlow
-import TokenHooks
+import HookRunner
+import TokenService
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

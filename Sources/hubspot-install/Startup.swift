@@ -1,7 +1,8 @@
 import ArgumentParser
 import FastCGI
 import InstallFlow
-import TokenHooks
+import HookRunner
+import TokenService
 
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import InstallFlow
-import TokenHooks
+import TokenService
 
 /// `hubspot-install tokens`: the accounts the built-in `hubspot` hook connected, and their tokens
 /// for the app's backend for as long as the app stays installed.

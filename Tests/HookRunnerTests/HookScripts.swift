@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import InstallFlow
-import TokenHooks
+import HookRunner
 
 /// A private temporary directory of /bin/sh hooks for one test, removed when the test is done.
 final class HookScripts {

@@ -3,7 +3,7 @@ import InstallCrypto
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 struct WebhookHookTests {
     static let keyBytes = [UInt8](repeating: 0x5C, count: 32) + [1, 2, 3]

@@ -3,7 +3,7 @@ import InstallCrypto
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 struct HookFactoryTests {
     let directory = TemporaryDirectory()

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 /// A Python HTTP server on 127.0.0.1 run for one test: the HubSpot stand-in or a webhook receiver.
 /// Started with `--port 0`; ready once it printed `listening on http://127.0.0.1:PORT`.
@@ -10,7 +10,7 @@ final class PythonServer: Sendable {
     let url: String
     private let process: Process
 
-    /// The repository root, found from this file's path (Tests/TokenHooksTests/PythonServer.swift).
+    /// The repository root, found from this file's path (Tests/TokenServiceTests/PythonServer.swift).
     static let repositoryRoot: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)

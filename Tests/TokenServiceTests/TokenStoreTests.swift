@@ -2,7 +2,7 @@ import Foundation
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 struct TokenStoreTests {
     let directory = TemporaryDirectory()

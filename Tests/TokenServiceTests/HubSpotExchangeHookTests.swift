@@ -2,7 +2,7 @@ import Foundation
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 /// The built-in exchange against the HubSpot stand-in (Tests/integration/hubspot_standin.py),
 /// which answers as HUBSPOT.md §4 describes; failures are injected through its control endpoints.

@@ -1,3 +1,4 @@
+internal import HookRunner
 package import InstallFlow
 
 /// Builds the hook that `INSTALL_TOKEN_HOOK` names, for `serve` (and `check`).

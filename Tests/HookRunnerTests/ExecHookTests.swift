@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import InstallFlow
 import Testing
-import TokenHooks
+import HookRunner
 
 /// The exec hook against real /bin/sh programs: what the child gets, what its answers mean,
 /// and that no run leaves a process or a descriptor behind.

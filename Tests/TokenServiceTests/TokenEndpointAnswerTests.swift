@@ -1,7 +1,7 @@
 import InstallFlow
 import Testing
 
-@testable import TokenHooks
+@testable import TokenService
 
 /// Every answer form of HUBSPOT.md §4, read without a network.
 struct TokenEndpointAnswerTests {
