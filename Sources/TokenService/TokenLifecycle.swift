@@ -71,7 +71,7 @@ package struct TokenLifecycle: Sendable {
                 body: body), deadline: deadline, what: "revoke endpoint", hubID: hubID)
         // RFC 7009: a token HubSpot no longer knows is answered 200 as well; either way it is gone.
         guard (200..<300).contains(answer.status) else {
-            throw Self.failure(answer, what: "revoke endpoint", hubID: hubID, kept: true)
+            throw Self.failure(answer, what: "revoke endpoint", hubID: hubID)
         }
         try remove(hubID)
     }
@@ -100,7 +100,7 @@ package struct TokenLifecycle: Sendable {
                 headers: ["Authorization": "Bearer " + install.accessToken.value, "Accept": "application/json"],
                 body: []), deadline: Deadline(secondsFromNow: timeout), what: "uninstall endpoint", hubID: hubID)
         guard (200..<300).contains(answer.status) else {
-            throw Self.failure(answer, what: "uninstall endpoint", hubID: hubID, kept: true)
+            throw Self.failure(answer, what: "uninstall endpoint", hubID: hubID)
         }
         try remove(hubID)
         return .uninstalled
@@ -120,7 +120,7 @@ package struct TokenLifecycle: Sendable {
                 headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
                 body: body), deadline: Deadline(secondsFromNow: timeout), what: "token endpoint", hubID: hubID)
         guard answer.status == 200 else {
-            let failure = Self.failure(answer, what: "token endpoint", hubID: hubID, kept: false)
+            let failure = Self.failure(answer, what: "token endpoint", hubID: hubID)
             if failure.reason == .revoked {
                 _ = try storeStep { () throws(TokenStoreError) in
                     try store.setStatus(.revoked, hubID: hubID, updatedAt: now())
@@ -203,10 +203,12 @@ package struct TokenLifecycle: Sendable {
             case .tooLarge: words = "answered more than we read"
             case .badURL: throw LifecycleFailure(.misconfigured, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
             }
-            let kept = what == "token endpoint" ? "" : "; nothing was changed and the account is still stored"
-            throw LifecycleFailure(.hubspotUnavailable, detail: "hub \(hubID): HubSpot's \(what) \(words)\(kept)")
+            throw LifecycleFailure(.hubspotUnavailable, detail: "hub \(hubID): HubSpot's \(what) \(words)\(Self.kept)")
         }
     }
+
+    /// Said of every failure but `revoked`: the row is as it was, so the command can simply be run again.
+    static let kept = "; nothing was changed and the account is still stored"
 
     static func revoked(_ hubID: Int64, earlier: Bool) -> LifecycleFailure {
         LifecycleFailure(
@@ -217,12 +219,12 @@ package struct TokenLifecycle: Sendable {
 
     /// The failure an error answer of a lifecycle endpoint amounts to, in words: HTTP status and
     /// HubSpot's status word, never the body.
-    static func failure(_ answer: HTTPResponse, what: String, hubID: Int64, kept: Bool) -> LifecycleFailure {
+    static func failure(_ answer: HTTPResponse, what: String, hubID: Int64) -> LifecycleFailure {
         let json = JSONValue.parse(answer.body)
         let statusWord = json?["status"]?.string.flatMap(TokenEndpointAnswer.safeWord)
         let errorWord = json?["error"]?.string.flatMap(TokenEndpointAnswer.safeWord)
         let category = json?["category"]?.string.flatMap(TokenEndpointAnswer.safeWord)
-        let stays = kept ? "; nothing was changed and the account is still stored" : ""
+        let stays = Self.kept
         if answer.status >= 500 || answer.status == 429 {
             return LifecycleFailure(
                 .hubspotUnavailable, detail: "hub \(hubID): HubSpot's \(what) answered \(answer.status)\(stays)")
