@@ -33,6 +33,7 @@ class Outputs:
 
     def __init__(self):
         self.texts = {}
+        self.extra = set()
         self.standins = []
         self.responders = []
 
@@ -40,7 +41,7 @@ class Outputs:
         self.texts[f"{len(self.texts)} {where}"] = text
 
     def secrets(self):
-        found = {CLIENT_SECRET}
+        found = {CLIENT_SECRET} | self.extra
         for standin in self.standins:
             for record in standin.requests:
                 response = record.get("response") or {}
@@ -91,8 +92,9 @@ class Account:
         self.config.chmod(0o600)
         self.responder = None
 
-    def install(self):
-        """The browser's round trip: our authorize, HubSpot's consent (auto-approved), our callback."""
+    def install(self, expect=303):
+        """The browser's round trip: our authorize, HubSpot's consent (auto-approved), our callback
+        (answering `expect`: 303 to the success page, or a failure page)."""
         if self.responder is None:
             self.responder = Responder(self.tmp, self.config)
             self.outputs.responders.append(self.responder)
@@ -105,7 +107,7 @@ class Account:
         query = urlsplit(consent.headers["Location"]).query
         status, headers, body = self.fcgi("/oauth/callback?" + query, cookie=cookie)
         self.outputs.add("callback page", body.decode(errors="replace") + repr(headers))
-        assert status == 303, body
+        assert status == expect, body
         return dict(parse_qsl(query))
 
     def fcgi(self, uri, cookie=None):
@@ -192,6 +194,21 @@ def test_the_install_stores_user_app_and_hublet_and_listing_never_shows_a_token(
     assert entry["hub_id"] == HUB_ID and entry["status"] == "active" and entry["user_email"] == "owner@acme.example"
     assert entry["app_id"] == 31337 and entry["hublet"] == "eu1" and entry["user_id"] == 777
     assert not any("token" in key and key != "token_type" for key in entry)
+
+
+@pytest.mark.parametrize("status,reason", [(503, "provider_unavailable"), (400, "hook_failed")])
+def test_a_failed_exchange_is_one_log_line_with_a_reason_and_nothing_of_the_answer(account, status, reason):
+    acme = account()
+    echoed = "CKechoed-" + "x" * 40
+    acme.outputs.extra.add(echoed)
+    requests.post(acme.standin.url + "/_standin/fail",
+                  json={"endpoint": "token", "status": status, "count": 1,
+                        "body": {"status": "BAD_CLIENT_SECRET", "message": f"you sent {echoed}"}},
+                  timeout=10).raise_for_status()
+    acme.install(expect=502)  # "HubSpot did not answer" and "install failed" pages are both 502
+    callbacks = [line for line in acme.responder.log_lines() if line.get("route") == "callback"]
+    assert [line["reason"] for line in callbacks] == [reason]
+    assert acme.row() is None
 
 
 def test_a_fresh_access_token_is_handed_out_without_asking_hubspot(account):
