@@ -10,7 +10,8 @@ let strict: [SwiftSetting] = [
 let package = Package(
     name: "hubspot-install",
     products: [
-        .executable(name: "hubspot-install", targets: ["hubspot-install"])
+        .executable(name: "hubspot-install", targets: ["hubspot-install"]),
+        .executable(name: "hubspot-install-tokens", targets: ["hubspot-install-tokens"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,17 +32,31 @@ let package = Package(
         // The token work: the built-in exchange, the webhook post, the token store.
         .target(
             name: "TokenService",
-            dependencies: [
-                "InstallFlow", "InstallCrypto", "HookRunner", .product(name: "GRDB", package: "GRDB.swift"),
-            ],
+            dependencies: ["InstallFlow", "InstallCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
+        // The responder. The Swift runtime (and the FoundationEssentials that swift-argument-parser
+        // brings) is linked in statically: loading those shared libraries costs a CGI request more
+        // CPU than answering it (README: CGI benchmark).
         .executableTarget(
             name: "hubspot-install",
             dependencies: [
-                "InstallCrypto", "InstallFlow", "HookRunner", "TokenService", "FastCGI",
+                "InstallCrypto", "InstallFlow", "HookRunner", "FastCGI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                // FoundationEssentials' archive needs these two, which the toolchain does not name.
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+            ]
+        ),
+        // The token work: the built-in hooks the responder runs, the token store's commands.
+        .executableTarget(
+            name: "hubspot-install-tokens",
+            dependencies: [
+                "InstallFlow", "TokenService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -54,7 +69,8 @@ let package = Package(
         ),
         .testTarget(name: "InstallCryptoTests", dependencies: ["InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "InstallFlowTests", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
-        .testTarget(name: "HookRunnerTests", dependencies: ["HookRunner", "InstallFlow"], swiftSettings: strict),
+        .testTarget(
+            name: "HookRunnerTests", dependencies: ["HookRunner", "InstallFlow", "InstallCrypto"], swiftSettings: strict),
         .testTarget(
             name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
             swiftSettings: strict),

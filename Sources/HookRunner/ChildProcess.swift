@@ -34,11 +34,11 @@ struct ChildProcess {
     /// small enough that a chatty hook cannot make a worker grow.
     static let outputLimit = 64 * 1024
 
-    /// Runs `path` with `argv` = `[path]` and exactly `environment` (`NAME=value` entries), writes all
+    /// Runs `path` with `argv` = `[path] + arguments` and exactly `environment` (`NAME=value` entries), writes all
     /// of `input` to its stdin and closes it, and collects stdout and stderr until it exits or
     /// `timeout` passes.
     static func run(
-        path: String, environment: [String], input: [UInt8], timeout: Duration
+        path: String, arguments: [String] = [], environment: [String], input: [UInt8], timeout: Duration
     ) throws(Failure) -> Result {
         let deadline = ContinuousClock.now + timeout
         let descriptors = OwnedDescriptors()
@@ -50,7 +50,7 @@ struct ChildProcess {
         for parentEnd in [stdin.write, stdout.read, stderr.read] { try descriptors.setNonBlocking(parentEnd) }
 
         let pid = try spawn(
-            path: path, environment: environment,
+            path: path, arguments: arguments, environment: environment,
             stdin: stdin.read, stdout: stdout.write, stderr: stderr.write)
         // The child has its own copies; ours would keep its stdin open and hide EOF on its outputs.
         descriptors.close(stdin.read)
@@ -64,7 +64,7 @@ struct ChildProcess {
     }
 
     private static func spawn(
-        path: String, environment: [String], stdin: Int32, stdout: Int32, stderr: Int32
+        path: String, arguments: [String], environment: [String], stdin: Int32, stdout: Int32, stderr: Int32
     ) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         try check("posix_spawn_file_actions_init", posix_spawn_file_actions_init(&actions))
@@ -94,7 +94,7 @@ struct ChildProcess {
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         try check("posix_spawnattr_setflags", posix_spawnattr_setflags(&attributes, Int16(flags)))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer {
             for pointer in argv { free(pointer) }

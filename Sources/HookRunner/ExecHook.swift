@@ -13,6 +13,8 @@ package import InstallFlow
 package struct ExecHook: TokenHook {
     /// Absolute path of the program, as configured.
     package let path: String
+    /// `argv[1...]`: none for the operator's program; the subcommand for the token program.
+    package let arguments: [String]
     /// Seconds the program may take before it and its process group are killed.
     package let timeout: Double
     private let limit: Duration
@@ -26,22 +28,30 @@ package struct ExecHook: TokenHook {
     /// - Precondition: `0 < timeout <= 86_400` (the configuration checks it). A worker held for more
     ///   than a day is lost anyway, and `Duration` cannot hold just any `Double` of seconds.
     package init(path: String, timeout: Double, passedEnvironmentNames: [String], environment: [String: String]) {
-        precondition(timeout > 0 && timeout <= 86_400, "INSTALL_TOKEN_HOOK_TIMEOUT is validated at start")
-        self.path = path
-        self.timeout = timeout
-        self.limit = .seconds(timeout)
         var seen: Set<String> = []
-        self.childEnvironment = (["PATH", "LANG"] + passedEnvironmentNames).compactMap { name in
+        let childEnvironment = (["PATH", "LANG"] + passedEnvironmentNames).compactMap { name -> String? in
             guard Self.mayPass(name), seen.insert(name).inserted, let value = environment[name] else { return nil }
             return "\(name)=\(value)"
         }
+        self.init(path: path, arguments: [], timeout: timeout, childEnvironment: childEnvironment)
+    }
+
+    /// A program of our own (`hubspot-install-tokens hook ...`), given its arguments and exactly the
+    /// `NAME=value` entries in `childEnvironment`.
+    package init(path: String, arguments: [String], timeout: Double, childEnvironment: [String]) {
+        precondition(timeout > 0 && timeout <= 86_400, "INSTALL_TOKEN_HOOK_TIMEOUT is validated at start")
+        self.path = path
+        self.arguments = arguments
+        self.timeout = timeout
+        self.limit = .seconds(timeout)
+        self.childEnvironment = childEnvironment
     }
 
     package func exchange(_ grant: AuthorizationGrant) throws(HookFailure) -> HookOutcome {
         let run: ChildProcess.Result
         do {
             run = try ChildProcess.run(
-                path: path, environment: childEnvironment, input: grant.jsonBody(), timeout: limit)
+                path: path, arguments: arguments, environment: childEnvironment, input: grant.jsonBody(), timeout: limit)
         } catch {
             throw HookFailure(.failed, detail: "could not run hook: \(error)")
         }
@@ -55,6 +65,10 @@ package struct ExecHook: TokenHook {
         case .killed(let signal): throw failure(.failed, "killed by signal \(signal)")
         case .exited(Self.temporaryFailure):
             throw failure(.providerUnavailable, "exit status \(Self.temporaryFailure) (try again later)")
+        case .exited(Self.codeRejected):
+            throw failure(.codeRejected, "exit status \(Self.codeRejected) (code rejected)")
+        case .exited(Self.timedOut):
+            throw failure(.timedOut, "exit status \(Self.timedOut) (timed out)")
         case .exited(let status) where status != 0: throw failure(.failed, "exit status \(status)")
         case .exited: break
         }
@@ -65,12 +79,22 @@ package struct ExecHook: TokenHook {
         } catch {
             throw failure(.failed, error.detail)
         }
-        return HookOutcome(redirect: answer.redirect, account: answer.account, diagnostics: stderr)
+        // Only scopes this install asked for as optional: the list is shown on the page and kept in
+        // the receipt cookie, so a hook cannot put words of its own there.
+        let asked = Set(grant.optionalScopes)
+        return HookOutcome(
+            redirect: answer.redirect, account: answer.account,
+            ungrantedOptionalScopes: answer.ungrantedOptionalScopes.filter { asked.contains($0) }, diagnostics: stderr)
     }
 
     /// sysexits' EX_TEMPFAIL: the hook says HubSpot (or whatever it talks to) did not answer, and
     /// the person is told to try again rather than that the install failed.
-    static let temporaryFailure: Int32 = 75
+    package static let temporaryFailure: Int32 = 75
+    /// HubSpot refused the code (expired, already used): the person is told the link expired.
+    package static let codeRejected: Int32 = 76
+    /// What `timeout(1)` exits with: what the hook waited for did not answer in time. Shown like a
+    /// failure, logged as a timeout.
+    package static let timedOut: Int32 = 124
 
     /// "10", not "10.0", for the usual whole seconds.
     private var timeoutText: String { Int64(exactly: timeout).map(String.init) ?? String(timeout) }

@@ -15,8 +15,13 @@ extension Configuration {
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
     /// file (`KEY=value`, `#` comments); a variable set in the environment wins over the file.
     /// Reports every problem at once.
+    ///
+    /// With `readingSecrets` false (the responder), the client secret and the webhook key are only
+    /// checked to be named (inline or `_FILE`, not both, the file path absolute): no file is read
+    /// and no value is kept, as only `hubspot-install-tokens` uses them.
     package static func load(
-        environment: [String: String], configFile: String?, workingDirectory: String = FileSystem.currentDirectory()
+        environment: [String: String], configFile: String?, workingDirectory: String = FileSystem.currentDirectory(),
+        readingSecrets: Bool = true
     ) throws(ConfigurationError) -> Configuration {
         var merged = environment
         var problems = [ConfigurationProblem]()
@@ -29,7 +34,8 @@ extension Configuration {
                 problems.append(ConfigurationProblem(key: "--config", message: "cannot read \(configFile)"))
             }
         }
-        var reader = Reader(values: merged, problems: problems, workingDirectory: workingDirectory)
+        var reader = Reader(
+            values: merged, problems: problems, workingDirectory: workingDirectory, readsSecrets: readingSecrets)
         let configuration = reader.read()
         let errors = reader.problems.filter { !$0.isWarning }
         guard errors.isEmpty, let configuration else { throw ConfigurationError(problems: reader.problems) }
@@ -43,6 +49,7 @@ private struct Reader {
     var values: [String: String]
     var problems: [ConfigurationProblem]
     let workingDirectory: String
+    let readsSecrets: Bool
 
     mutating func error(_ key: String, _ message: String) {
         problems.append(ConfigurationProblem(key: key, message: message))
@@ -90,6 +97,27 @@ private struct Reader {
                 return nil
             }
             return (fileKey, contents)
+        }
+    }
+
+    /// Without reading: whether `KEY` or `KEY_FILE` (absolute) names the secret, exactly one of them.
+    mutating func isNamed(_ key: String, missing: String) -> Bool {
+        let fileKey = key + "_FILE"
+        switch (value(key), value(fileKey)) {
+        case (nil, nil):
+            error(key, missing)
+            return false
+        case (.some, .some):
+            error(key, "set either \(key) or \(fileKey), not both")
+            return false
+        case (.some, nil):
+            return true
+        case (nil, let path?):
+            guard path.hasPrefix("/") else {
+                error(fileKey, "must be an absolute path")
+                return false
+            }
+            return true
         }
     }
 
@@ -311,10 +339,13 @@ private struct Reader {
     }
 
     mutating func readClientSecret() -> Secret? {
+        let missing = "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)"
+        guard readsSecrets else {
+            _ = isNamed("HUBSPOT_CLIENT_SECRET", missing: missing)
+            return nil
+        }
         guard
-            let (source, text) = inlineOrFile(
-                "HUBSPOT_CLIENT_SECRET",
-                missing: "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)")
+            let (source, text) = inlineOrFile("HUBSPOT_CLIENT_SECRET", missing: missing)
         else { return nil }
         let secret = text.trimmingSpaces()
         guard !secret.isEmpty else {
@@ -336,12 +367,12 @@ private struct Reader {
             }
             return nil
         }
-        guard
-            let (source, contents) = inlineOrFile(
-                "INSTALL_WEBHOOK_KEY",
-                missing:
-                    "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`")
-        else { return nil }
+        let missing = "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`"
+        guard readsSecrets else {
+            _ = isNamed("INSTALL_WEBHOOK_KEY", missing: missing)
+            return nil
+        }
+        guard let (source, contents) = inlineOrFile("INSTALL_WEBHOOK_KEY", missing: missing) else { return nil }
         let text = contents.trimmingSpaces()
         guard let bytes = Base64URL.decode(text) else {
             error(source, "the key is not base64url without padding; make one with `hubspot-install keygen`")

@@ -2,7 +2,6 @@ import ArgumentParser
 import FastCGI
 import InstallFlow
 import HookRunner
-import TokenService
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +16,10 @@ struct Check: ParsableCommand {
         let configuration = try Startup.configuration(
             environment: Parameters.processEnvironment(), file: config, printWarnings: true)
         do throws(ConfigurationError) {
-            // Only looks: building the hook would create the token database.
-            let problems = HookFactory.problems(configuration: configuration)
+            // Only looks: the token program checks the secret or key and the database, creating nothing.
+            _ = try HookFactory.make(configuration: configuration, environment: configuration.environment, configFile: nil)
+            let problems = HookFactory.problems(
+                configuration: configuration, environment: configuration.environment, configFile: nil, preparing: false)
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }
             _ = try Pages.load(configuration: configuration)
         } catch {

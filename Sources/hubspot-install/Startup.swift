@@ -2,7 +2,6 @@ import ArgumentParser
 import FastCGI
 import InstallFlow
 import HookRunner
-import TokenService
 
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.
@@ -17,7 +16,10 @@ enum Startup {
     {
         let named = environment[configFileVariable].flatMap { $0.isEmpty ? nil : $0 }
         do {
-            let configuration = try Configuration.load(environment: environment, configFile: file ?? named)
+            // The client secret and the webhook key are only checked to be named: the token program
+            // reads them, never the responder.
+            let configuration = try Configuration.load(
+                environment: environment, configFile: file ?? named, readingSecrets: false)
             if printWarnings {
                 for warning in configuration.warnings { StandardError.write(line: warning.description) }
             }
@@ -37,8 +39,18 @@ enum Startup {
         }
     }
 
+    /// The hook; a FastCGI start also has the token program check (and create) what only it reads,
+    /// so a responder whose installs would all fail refuses to start. A CGI request skips that: it
+    /// would cost a second program per page.
     static func hook(_ configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
-        try HookFactory.make(configuration: configuration)
+        let hook = try HookFactory.make(
+            configuration: configuration, environment: configuration.environment, configFile: nil)
+        if !CGIResponder.isCGIInvocation(environment: Parameters.processEnvironment()) {
+            let problems = HookFactory.problems(
+                configuration: configuration, environment: configuration.environment, configFile: nil, preparing: true)
+            if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        }
+        return hook
     }
 
     /// Every problem on its own line (warnings print their own prefix).

@@ -1,234 +1,32 @@
 import ArgumentParser
-import Foundation
+import Glibc
+import FastCGI
+import HookRunner
 import InstallFlow
-import TokenService
 
-/// `hubspot-install tokens`: the accounts the built-in `hubspot` hook connected, and their tokens
-/// for the app's backend for as long as the app stays installed.
+/// `hubspot-install tokens ...` runs `hubspot-install-tokens ...` from the same directory, so users
+/// keep one command while the responder itself links no token code (no HTTP client, no SQLite).
 struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
-        abstract: "Show the accounts the built-in hubspot hook connected; hand out, refresh, revoke their tokens.",
-        discussion: """
-            Reads the token database (INSTALL_TOKEN_DB) and, to talk to HubSpot, HUBSPOT_CLIENT_ID, \
-            HUBSPOT_CLIENT_SECRET and the origin of HUBSPOT_TOKEN_URL. Exit status: 0 done, 1 failed \
-            (configuration, store, HubSpot refused), 2 no such account stored, 3 the account is revoked \
-            (the customer uninstalled the app or revoked it), 75 HubSpot unavailable or busy: try again, \
-            64 usage.
-            """,
-        subcommands: [List.self, AccessToken.self, Refresh.self, Revoke.self, Uninstall.self, RefreshToken.self]
+        abstract: "Run hubspot-install-tokens (the accounts and tokens the built-in hubspot hook stored).",
+        discussion: "Everything after `tokens` is passed on; `hubspot-install tokens --help` lists its commands."
     )
 
-    struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("Read settings from this KEY=value file; the environment wins.", valueName: "file"))
-        var config: String?
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for hubspot-install-tokens.")
+    var arguments: [String] = []
 
-        @Option(
-            help: ArgumentHelp(
-                "The token database, instead of the configuration's INSTALL_TOKEN_DB.", valueName: "path"))
-        var db: String?
-
-        /// The configuration, or exit 1 with every problem on stderr.
-        func loadConfiguration() throws -> Configuration {
-            do {
-                return try Configuration.load(environment: ProcessInfo.processInfo.environment, configFile: config)
-            } catch {
-                for problem in error.problems where !problem.isWarning {
-                    TokensCommand.printError("error: \(problem.description)")
-                }
-                throw ExitCode.failure
-            }
-        }
-
-        /// The store, or exit 1 with the configuration's problems (or the store's) on stderr.
-        func openStore(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
-            let path = try db ?? (configuration ?? loadConfiguration()).tokenDatabase
-            do {
-                return try SQLiteTokenStore(path: path, create: false)
-            } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
-            }
-        }
-
-        /// What talks to HubSpot for the lifecycle commands.
-        func lifecycle() throws -> TokenLifecycle {
-            let configuration = try loadConfiguration()
-            let store = try openStore(configuration)
-            guard let secret = configuration.clientSecret else {
-                TokensCommand.printError("error: misconfigured: HUBSPOT_CLIENT_SECRET is required to talk to HubSpot")
-                throw ExitCode.failure
-            }
-            return try TokensCommand.attempt {
-                () throws(LifecycleFailure) in
-                try TokenLifecycle(
-                    clientID: configuration.clientID, clientSecret: secret, tokenURL: configuration.tokenURL,
-                    timeout: configuration.hookTimeout, store: store)
-            }
-        }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List connected accounts: hub id, status, domain, user, app id, hublet, expiry, scopes.",
-            discussion: "No token is printed."
-        )
-
-        @Flag(help: "A JSON array of objects with the store's column names, instead of a table.")
-        var json = false
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let store = try options.openStore()
-            do {
-                let installs = try store.installs()
-                print(json ? TokenListing.json(installs) : TokenListing.render(installs))
-            } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
-            }
-        }
-    }
-
-    struct AccessToken: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "access-token",
-            abstract: "Print a valid access token of one account alone on stdout, refreshing it first if needed.",
-            discussion: """
-                Refreshes when the token expires within 5 minutes; many concurrent calls for one account make \
-                one refresh. Exit status 3 if HubSpot refused the refresh token (the account is then marked \
-                revoked); see `tokens --help` for the others.
-                """
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let lifecycle = try options.lifecycle()
-            let install = try TokensCommand.attempt { () throws(LifecycleFailure) in
-                try lifecycle.usableInstall(hubID: hubID)
-            }
-            print(install.accessToken.value)
-        }
-    }
-
-    struct Refresh: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Refresh one account's access token now, whatever its expiry.",
-            discussion: "Prints when the new token expires; never a token. Exit status as for access-token."
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let lifecycle = try options.lifecycle()
-            let install = try TokensCommand.attempt { () throws(LifecycleFailure) in
-                try lifecycle.usableInstall(hubID: hubID, force: true)
-            }
-            let expiry = install.expiresAt.map(TokenListing.timestamp) ?? "an unknown time"
-            print("refreshed hub \(hubID): the access token expires at \(expiry)")
-        }
-    }
-
-    struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Revoke one account's refresh token at HubSpot and delete the account's row.",
-            discussion: """
-                If HubSpot cannot be reached or refuses, nothing is deleted and the exit status is non-zero \
-                (75: try again).
-                """
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let lifecycle = try options.lifecycle()
-            try TokensCommand.attempt { () throws(LifecycleFailure) in try lifecycle.revoke(hubID: hubID) }
-            print("revoked hub \(hubID)'s refresh token at HubSpot and deleted its row")
-        }
-    }
-
-    struct Uninstall: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Uninstall the app from one account at HubSpot and delete the account's row.",
-            discussion: """
-                HubSpot emails the account's admins. If HubSpot cannot be reached or refuses, nothing is \
-                deleted and the exit status is non-zero (75: try again).
-                """
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let lifecycle = try options.lifecycle()
-            let result = try TokensCommand.attempt { () throws(LifecycleFailure) in
-                try lifecycle.uninstall(hubID: hubID)
-            }
-            switch result {
-            case .uninstalled:
-                print("uninstalled the app from hub \(hubID) at HubSpot and deleted its row")
-            case .alreadyGone:
-                print(
-                    "HubSpot had already refused hub \(hubID)'s refresh token (the app was uninstalled or revoked "
-                        + "there); deleted its row")
-            }
-        }
-    }
-
-    struct RefreshToken: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "refresh-token",
-            abstract: "Print one account's refresh token alone on stdout, for scripts.",
-            discussion: "Exit status 2, with nothing on stdout, if the account is not stored."
-        )
-
-        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
-        var hubID: Int64
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let store = try options.openStore()
-            let install: StoredInstall?
-            do {
-                install = try store.install(hubID: hubID)
-            } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
-            }
-            guard let install else {
-                let failure = LifecycleFailure(.notStored, detail: "no account with hub id \(hubID) is stored")
-                TokensCommand.printError(failure.line)
-                throw ExitCode(failure.exitCode)
-            }
-            print(install.refreshToken.value)
-        }
-    }
-
-    /// Runs a lifecycle step; a failure becomes its one stderr line and its exit status.
-    static func attempt<T>(_ body: () throws(LifecycleFailure) -> T) throws -> T {
+    func run() throws {
+        let program: String
         do {
-            return try body()
+            program = try HookFactory.locateTokensProgram()
         } catch {
-            printError(error.line)
-            throw ExitCode(error.exitCode)
+            for problem in error.problems { StandardError.write(line: "error: \(problem.message)") }
+            throw ExitCode.failure
         }
-    }
-
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+        execv(program, argv)
+        StandardError.write(line: "error: cannot run \(program): \(String(cString: strerror(errno)))")
+        throw ExitCode.failure
     }
 }

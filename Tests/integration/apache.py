@@ -80,6 +80,10 @@ class Install:
         self.program = self.opt / "bin" / "hubspot-install"
         shutil.copy2(program, self.program)
         self.program.chmod(0o755)
+        # The responder runs the token program for hubspot and webhook: from its own directory.
+        tokens = Path(program).parent / "hubspot-install-tokens"
+        if tokens.is_file():
+            shutil.copy2(tokens, self.opt / "bin" / tokens.name)
         shutil.copytree(public, self.opt / "public")
         for sub in ["etc", "logs", "run"]:
             (self.root / sub).mkdir()

@@ -31,20 +31,28 @@ _state_key = None
 
 def binary() -> Path:
     """The hubspot-install executable, built once per test session (`swift build` at the repo
-    root). HUBSPOT_INSTALL_BIN names a prebuilt one instead."""
+    root) with hubspot-install-tokens beside it. HUBSPOT_INSTALL_BIN names a prebuilt one instead
+    (with its hubspot-install-tokens in the same directory)."""
     global _binary
     if _binary is None:
         given = os.environ.get("HUBSPOT_INSTALL_BIN")
         if given:
             _binary = Path(given)
         else:
-            subprocess.run(["swift", "build", "--product", "hubspot-install"], cwd=REPO, check=True,
-                           stdout=subprocess.DEVNULL)
+            for product in ["hubspot-install", "hubspot-install-tokens"]:
+                subprocess.run(["swift", "build", "--product", product], cwd=REPO, check=True,
+                               stdout=subprocess.DEVNULL)
             out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True,
                                  capture_output=True, text=True).stdout.strip()
             _binary = Path(out) / "hubspot-install"
         assert _binary.is_file(), f"no binary at {_binary}"
+        assert tokens_binary().is_file(), f"no hubspot-install-tokens beside {_binary}"
     return _binary
+
+
+def tokens_binary() -> Path:
+    """hubspot-install-tokens, which the responder runs from its own directory."""
+    return binary().parent / "hubspot-install-tokens"
 
 
 def state_key() -> str:

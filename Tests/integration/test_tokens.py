@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from harness import (CLIENT_ID, Hook, Responder, binary, fastcgi_request, free_port, parse_cgi_output, settings,
-                     write_config)
+                     tokens_binary, write_config)
 from hubspot_standin import StandIn
 
 CLIENT_SECRET = "lifecycle-client-secret-1f0e9d8c"
@@ -209,6 +209,67 @@ def test_a_failed_exchange_is_one_log_line_with_a_reason_and_nothing_of_the_answ
     callbacks = [line for line in acme.responder.log_lines() if line.get("route") == "callback"]
     assert [line["reason"] for line in callbacks] == [reason]
     assert acme.row() is None
+
+
+def grant_json(acme, install_id=None):
+    """The hook JSON a responder hands `hubspot-install-tokens hook hubspot`, for a fresh code."""
+    consent = requests.get(acme.standin.url + "/oauth/authorize", allow_redirects=False, timeout=TIMEOUT, params={
+        "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "scope": "oauth contacts",
+        "optional_scope": "automation"})
+    code = dict(parse_qsl(urlsplit(consent.headers["Location"]).query))["code"]
+    acme.outputs.extra.add(code)
+    grant = {"code": code, "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID, "scopes": ["oauth", "contacts"],
+             "optional_scopes": ["automation"], "issued_at": int(time.time()), "request_id": "r1", "flow": "install"}
+    if install_id:
+        grant["install_id"] = install_id
+    return json.dumps(grant)
+
+
+def run_hooks(acme, grant, count):
+    """`count` built-in hook processes at once, as `count` responders would start them."""
+    argv = [str(tokens_binary()), "hook", "hubspot"]
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HUBSPOT_INSTALL_CONFIG": str(acme.config)}
+    hooks = [subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(count)]
+    done = []
+    for hook in hooks:
+        stdout, stderr = hook.communicate(grant, timeout=120)
+        acme.outputs.add("hook hubspot stdout", stdout)
+        acme.outputs.add("hook hubspot stderr", stderr)
+        done.append((hook.returncode, stdout, stderr))
+    return done
+
+
+def exchanges(acme):
+    return sum(1 for r in acme.standin.requests
+               if r["endpoint"] == "token" and r["params"].get("grant_type") == "authorization_code")
+
+
+def test_one_install_delivered_twice_exchanges_once_with_the_same_outcome(account):
+    acme = account()
+    install_id = "q8cZ2vX3-fake_install-id_0123456789abcdefghi"
+    grant = grant_json(acme, install_id)
+    # Two responders (two hosts) hand the same install to the hook at the same moment...
+    results = run_hooks(acme, grant, 2)
+    assert [code for code, _, _ in results] == [0, 0], results
+    answers = [json.loads(stdout) for _, stdout, _ in results]
+    assert answers == [{"account": DOMAIN, "ungranted_optional_scopes": []}] * 2
+    assert exchanges(acme) == 1
+    # ...and a third delivery later still reports the same account, without asking HubSpot.
+    [(code, stdout, _)] = run_hooks(acme, grant, 1)
+    assert code == 0 and json.loads(stdout)["account"] == DOMAIN
+    assert exchanges(acme) == 1
+    assert acme.row()["install_id"] == install_id
+
+
+def test_without_an_install_id_a_second_delivery_spends_the_code_again(account):
+    # What the install_id prevents: HubSpot refuses the used code, the person sees "link expired".
+    acme = account()
+    grant = grant_json(acme)
+    [(first, _, _)] = run_hooks(acme, grant, 1)
+    [(second, _, stderr)] = run_hooks(acme, grant, 1)
+    assert (first, second) == (0, 76) and "BAD_AUTH_CODE" in stderr
+    assert exchanges(acme) == 2
 
 
 def test_a_fresh_access_token_is_handed_out_without_asking_hubspot(account):

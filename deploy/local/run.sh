@@ -36,7 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "Building hubspot-install ($build) ..."
-swift build -c "$build" --product hubspot-install 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -2
+for product in hubspot-install hubspot-install-tokens; do
+  swift build -c "$build" --product "$product" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -2
+done
 bin="$(swift build -c "$build" --show-bin-path)/hubspot-install"
 
 work="${WORK:-$root/.build/local}"

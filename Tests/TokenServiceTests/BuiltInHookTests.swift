@@ -5,7 +5,7 @@ import Testing
 
 @testable import TokenService
 
-struct HookFactoryTests {
+struct BuiltInHookTests {
     let directory = TemporaryDirectory()
 
     func configuration(_ changes: [String: String]) throws -> InstallFlow.Configuration {
@@ -20,9 +20,9 @@ struct HookFactoryTests {
 
     @Test func hubspotHookOpensItsStore() throws {
         let configuration = try configuration(["INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s"])
-        #expect(HookFactory.problems(configuration: configuration).isEmpty)
+        #expect(BuiltInHook.problems(configuration: configuration).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/state/tokens.sqlite3"))
-        let hook = try HookFactory.make(configuration: configuration)
+        let hook = try BuiltInHook.make(configuration: configuration)
         #expect(hook is HubSpotExchangeHook)
         #expect(directory.mode("state/tokens.sqlite3") == 0o600)
     }
@@ -32,7 +32,7 @@ struct HookFactoryTests {
             "INSTALL_TOKEN_HOOK": "webhook:http://127.0.0.1:9/hook",
             "INSTALL_WEBHOOK_KEY": Base64URL.encode([UInt8](repeating: 7, count: 32)),
         ])
-        let hook = try #require(try HookFactory.make(configuration: configuration) as? WebhookHook)
+        let hook = try #require(try BuiltInHook.make(configuration: configuration) as? WebhookHook)
         #expect(hook.url == "http://127.0.0.1:9/hook")
     }
 
@@ -42,7 +42,7 @@ struct HookFactoryTests {
             "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s",
             "INSTALL_TOKEN_DB": directory.path + "/file/tokens.sqlite3",
         ])
-        #expect(throws: ConfigurationError.self) { try HookFactory.make(configuration: configuration) }
-        #expect(HookFactory.problems(configuration: configuration).first?.key == "INSTALL_TOKEN_DB")
+        #expect(throws: ConfigurationError.self) { try BuiltInHook.make(configuration: configuration) }
+        #expect(BuiltInHook.problems(configuration: configuration).first?.key == "INSTALL_TOKEN_DB")
     }
 }

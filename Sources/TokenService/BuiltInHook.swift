@@ -1,16 +1,14 @@
-internal import HookRunner
 package import InstallFlow
 
-/// Builds the hook that `INSTALL_TOKEN_HOOK` names, for `serve` (and `check`).
-package enum HookFactory {
-    /// The configured hook, ready to call. The `hubspot` hook opens (creating if needed) its
-    /// token store here, so a responder that cannot store tokens refuses to start.
+/// Builds the built-in hooks (`hubspot`, `webhook:`) in `hubspot-install-tokens`, the only program
+/// that reads the client secret, the webhook key and the token database.
+package enum BuiltInHook {
+    /// The configured built-in hook, ready to call. The `hubspot` hook opens (creating if needed)
+    /// its token store here, so a store that cannot be used is reported before any install.
     package static func make(configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
         switch configuration.tokenHook {
-        case .exec(let path):
-            return ExecHook(
-                path: path, timeout: configuration.hookTimeout,
-                passedEnvironmentNames: configuration.hookEnvironment, environment: configuration.environment)
+        case .exec:
+            throw problem("INSTALL_TOKEN_HOOK", "exec: hooks are run by hubspot-install, not by hubspot-install-tokens")
         case .webhook(let url):
             guard let key = configuration.webhookKey else {
                 throw problem("INSTALL_WEBHOOK_KEY", "is required with webhook:")
