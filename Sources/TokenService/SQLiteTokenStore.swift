@@ -70,15 +70,16 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func updateTokens(
-        hubID: Int64, accessToken: String, refreshToken: String, expiresAt: Int64?, updatedAt: Int64
+        hubID: Int64, replacing: String, accessToken: String, refreshToken: String, expiresAt: Int64?,
+        updatedAt: Int64
     ) throws(TokenStoreError) -> Bool {
         try write { db in
             try db.execute(
                 sql: """
                     UPDATE tokens SET access_token = ?, refresh_token = ?, expires_at = ?, updated_at = ?
-                    WHERE hub_id = ?
+                    WHERE hub_id = ? AND refresh_token = ? AND status = 'active'
                     """,
-                arguments: [accessToken, refreshToken, expiresAt, updatedAt, hubID])
+                arguments: [accessToken, refreshToken, expiresAt, updatedAt, hubID, replacing])
             return db.changesCount > 0
         }
     }

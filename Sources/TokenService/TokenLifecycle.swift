@@ -141,9 +141,17 @@ package struct TokenLifecycle: Sendable {
             .flatMap { $0.overflow ? nil : $0.partialValue }
         let updated = try storeStep { () throws(TokenStoreError) in
             try store.updateTokens(
-                hubID: hubID, accessToken: access, refreshToken: refresh, expiresAt: expiresAt, updatedAt: at)
+                hubID: hubID, replacing: install.refreshToken.value, accessToken: access, refreshToken: refresh,
+                expiresAt: expiresAt, updatedAt: at)
         }
-        guard updated else { throw LifecycleFailure(.notStored, detail: "hub \(hubID) was removed during the refresh") }
+        guard updated else {
+            // Removed, revoked or reinstalled while HubSpot answered: what is stored now decides.
+            let current = try stored(hubID)
+            guard isFresh(current) else {
+                throw LifecycleFailure(.busy, detail: "hub \(hubID) was rewritten during the refresh; try again")
+            }
+            return current
+        }
         var result = install
         result.accessToken = Secret(access)
         result.refreshToken = Secret(refresh)

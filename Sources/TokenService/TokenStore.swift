@@ -16,10 +16,13 @@ package protocol TokenStore: Sendable {
     /// a revoked account active again).
     func save(_ install: StoredInstall) throws(TokenStoreError)
 
-    /// Replaces the tokens of an existing row after a refresh. Returns false (and writes nothing)
-    /// if the row is gone: a refresh must not bring back an account that was revoked meanwhile.
+    /// Replaces the tokens of a row after a refresh, if the row still holds `replacing`, the
+    /// refresh token that was used. Returns false (and writes nothing) if the row is gone or was
+    /// rewritten meanwhile: a refresh finishing late must neither bring back an account that was
+    /// revoked nor overwrite the tokens of a reinstall.
     func updateTokens(
-        hubID: Int64, accessToken: String, refreshToken: String, expiresAt: Int64?, updatedAt: Int64
+        hubID: Int64, replacing: String, accessToken: String, refreshToken: String, expiresAt: Int64?,
+        updatedAt: Int64
     ) throws(TokenStoreError) -> Bool
 
     /// Sets the status of an existing row; false if there is none.

@@ -52,16 +52,23 @@ struct TokenStoreContractTests {
         try store.save(Self.install(7))
         #expect(
             try other.updateTokens(
-                hubID: 7, accessToken: "CK-new", refreshToken: "eu1-new", expiresAt: 1_790_009_000,
-                updatedAt: 1_790_007_200))
+                hubID: 7, replacing: "eu1-refresh-7", accessToken: "CK-new", refreshToken: "eu1-new",
+                expiresAt: 1_790_009_000, updatedAt: 1_790_007_200))
         var expected = Self.install(7)
         (expected.accessToken, expected.refreshToken, expected.expiresAt, expected.updatedAt) =
             (Secret("CK-new"), Secret("eu1-new"), 1_790_009_000, 1_790_007_200)
         #expect(try store.install(hubID: 7) == expected)
+        // A refresh that used a token the row no longer holds (a reinstall came first) writes nothing.
+        #expect(
+            try !other.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-7", accessToken: "CK-late", refreshToken: "eu1-late",
+                expiresAt: nil, updatedAt: 0))
+        #expect(try store.install(hubID: 7) == expected)
         // A row deleted meanwhile (revoked by hand) is not brought back by a refresh finishing late.
         #expect(try store.delete(hubID: 7))
         #expect(
-            try !other.updateTokens(hubID: 7, accessToken: "CK", refreshToken: "r", expiresAt: nil, updatedAt: 0))
+            try !other.updateTokens(
+                hubID: 7, replacing: "eu1-new", accessToken: "CK", refreshToken: "r", expiresAt: nil, updatedAt: 0))
         #expect(try store.install(hubID: 7) == nil)
         #expect(try !store.delete(hubID: 7))
     }
