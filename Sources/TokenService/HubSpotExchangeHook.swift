@@ -118,7 +118,7 @@ package struct HubSpotExchangeHook: TokenHook {
             metadata = try self.metadata(of: tokens.accessToken, clientID: grant.clientID, deadline: metadataDeadline)
             if hubID == nil { hubID = metadata.hubID }
             if scopes == nil { scopes = metadata.scopes }
-        } catch where mustAsk {
+        } catch  where mustAsk {
             throw HookFailure(error.kind, detail: error.detail + " (needed for the hub_id and scopes)")
         } catch {
             // Only the domain, user, app and hublet were wanted; the row stores them as unknown.

@@ -146,8 +146,7 @@ package final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    package func finishClaim(installID: String, outcome: InstallClaim.Outcome, at now: Int64) throws(TokenStoreError)
-    {
+    package func finishClaim(installID: String, outcome: InstallClaim.Outcome, at now: Int64) throws(TokenStoreError) {
         try write { db in
             try db.execute(
                 sql: """
@@ -241,7 +240,8 @@ package final class SQLiteTokenStore: TokenStore {
         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         if version > schemaVersion {
             throw TokenStoreError(
-                detail: "\(path) has schema version \(version), newer than this hubspot-install knows (\(schemaVersion))")
+                detail:
+                    "\(path) has schema version \(version), newer than this hubspot-install knows (\(schemaVersion))")
         }
         if version < 1 {
             // A file of the first release has this table and user_version 0.

@@ -82,7 +82,8 @@ enum TokenEndpointAnswer {
 
     /// A name or e-mail address fit for a row and a listing: printable, one line, not huge.
     static func shortText(_ text: String) -> String? {
-        guard (1...320).contains(text.utf8.count), text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        guard (1...320).contains(text.utf8.count),
+            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
         else { return nil }
         return text
     }

@@ -90,7 +90,7 @@ package struct TokenLifecycle: Sendable {
         let install: StoredInstall
         do {
             install = try usableInstall(hubID: hubID)
-        } catch where error.reason == .revoked {
+        } catch  where error.reason == .revoked {
             try remove(hubID)
             return .alreadyGone
         }
@@ -131,7 +131,8 @@ package struct TokenLifecycle: Sendable {
         guard let json = JSONValue.parse(answer.body), let access = json["access_token"]?.string, !access.isEmpty
         else {
             throw LifecycleFailure(
-                .hubspotUnavailable, detail: "hub \(hubID): HubSpot's token endpoint answered 200 without an access_token")
+                .hubspotUnavailable,
+                detail: "hub \(hubID): HubSpot's token endpoint answered 200 without an access_token")
         }
         // HubSpot may hand out a new refresh token with the access token; the old one may stop
         // working, so the newest is kept.

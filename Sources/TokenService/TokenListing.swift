@@ -36,54 +36,65 @@ package enum TokenListing {
 
     /// The row without its tokens: what can be listed is all this type holds.
     private struct Listed: Encodable {
-        var hub_id: Int64
+        var hubID: Int64
         var status: String
-        var hub_domain: String?
-        var user_id: Int64?
-        var user_email: String?
-        var app_id: Int64?
+        var hubDomain: String?
+        var userID: Int64?
+        var userEmail: String?
+        var appID: Int64?
         var hublet: String?
-        var expires_at: Int64?
+        var expiresAt: Int64?
         var scopes: [String]
-        var token_type: String
-        var installed_at: Int64
-        var updated_at: Int64
+        var tokenType: String
+        var installedAt: Int64
+        var updatedAt: Int64
 
         init(_ install: StoredInstall) {
-            hub_id = install.hubID
+            hubID = install.hubID
             status = install.status.rawValue
-            hub_domain = install.hubDomain
-            user_id = install.userID
-            user_email = install.userEmail
-            app_id = install.appID
+            hubDomain = install.hubDomain
+            userID = install.userID
+            userEmail = install.userEmail
+            appID = install.appID
             hublet = install.hublet
-            expires_at = install.expiresAt
+            expiresAt = install.expiresAt
             scopes = install.scopes
-            token_type = install.tokenType
-            installed_at = install.installedAt
-            updated_at = install.updatedAt
+            tokenType = install.tokenType
+            installedAt = install.installedAt
+            updatedAt = install.updatedAt
+        }
+
+        /// The store's column names.
+        enum CodingKeys: String, CodingKey {
+            case hubID = "hub_id"
+            case status
+            case hubDomain = "hub_domain"
+            case userID = "user_id"
+            case userEmail = "user_email"
+            case appID = "app_id"
+            case hublet
+            case expiresAt = "expires_at"
+            case scopes
+            case tokenType = "token_type"
+            case installedAt = "installed_at"
+            case updatedAt = "updated_at"
         }
 
         func encode(to encoder: any Encoder) throws {
             // Absent values as null, so every object has every key.
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(hub_id, forKey: .hub_id)
+            try container.encode(hubID, forKey: .hubID)
             try container.encode(status, forKey: .status)
-            try container.encode(hub_domain, forKey: .hub_domain)
-            try container.encode(user_id, forKey: .user_id)
-            try container.encode(user_email, forKey: .user_email)
-            try container.encode(app_id, forKey: .app_id)
+            try container.encode(hubDomain, forKey: .hubDomain)
+            try container.encode(userID, forKey: .userID)
+            try container.encode(userEmail, forKey: .userEmail)
+            try container.encode(appID, forKey: .appID)
             try container.encode(hublet, forKey: .hublet)
-            try container.encode(expires_at, forKey: .expires_at)
+            try container.encode(expiresAt, forKey: .expiresAt)
             try container.encode(scopes, forKey: .scopes)
-            try container.encode(token_type, forKey: .token_type)
-            try container.encode(installed_at, forKey: .installed_at)
-            try container.encode(updated_at, forKey: .updated_at)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case hub_id, status, hub_domain, user_id, user_email, app_id, hublet, expires_at, scopes, token_type
-            case installed_at, updated_at
+            try container.encode(tokenType, forKey: .tokenType)
+            try container.encode(installedAt, forKey: .installedAt)
+            try container.encode(updatedAt, forKey: .updatedAt)
         }
     }
 

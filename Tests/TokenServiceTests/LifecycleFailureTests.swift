@@ -15,7 +15,8 @@ struct LifecycleFailureTests {
                 $0.trimmingCharacters(in: .whitespaces)
             }
             guard cells.count > 2, let code = Int32(cells[1]) else { continue }
-            for word in cells[2].split(separator: "`", omittingEmptySubsequences: false).enumerated() where word.offset % 2 == 1 {
+            for word in cells[2].split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            where word.offset % 2 == 1 {
                 documented[String(word.element)] = code
             }
         }
