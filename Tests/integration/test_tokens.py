@@ -7,6 +7,7 @@ Every test's captured outputs and the responder's stderr are searched, after the
 token the stand-in issued and for the client secret (`no_secret_in_any_output`): none may appear,
 except the one thing a command exists to print (`access-token` / `refresh-token` stdout)."""
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from harness import (CLIENT_ID, Hook, Responder, binary, fastcgi_request, free_port, parse_cgi_output, settings,
+from harness import (CLIENT_ID, REPO, Hook, Responder, binary, fastcgi_request, free_port, parse_cgi_output, settings,
                      tokens_binary, write_config)
 from hubspot_standin import StandIn
 
@@ -482,3 +483,26 @@ def test_the_leak_check_finds_a_planted_token(tmp_path):
     assert seen.leaks() == [("1 dirty", "CKplan...")]
     seen.add("secret", "client_secret=" + CLIENT_SECRET)
     assert ("2 secret", CLIENT_SECRET[:6] + "...") in seen.leaks()
+
+
+def test_the_readme_python_example_gets_a_token_and_notices_an_uninstall(account):
+    text = (REPO / "README.md").read_text()
+    section = text.split("### Tokens for the life of the install", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    acme = account()
+    acme.install()
+    namespace = {}
+    exec(example.replace("/etc/hubspot-install.env", str(acme.config)), namespace)
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{binary().parent}:{path}"
+    try:
+        token = namespace["hubspot_token"](HUB_ID)
+        assert token == acme.row()["access_token"]
+        requests.post(acme.standin.url + "/_standin/uninstall-account", json={"hub_id": HUB_ID},
+                      timeout=10).raise_for_status()
+        acme.expire_soon(30)
+        with pytest.raises(PermissionError, match=f"hub {HUB_ID} uninstalled the app"):
+            namespace["hubspot_token"](HUB_ID)
+    finally:
+        os.environ["PATH"] = path
+    acme.outputs.add("python example", "ran")
