@@ -18,9 +18,9 @@ package enum BuiltInHook {
             guard let secret = configuration.clientSecret else {
                 throw problem("HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot")
             }
-            let store: TokenStore
+            let store: any TokenStore
             do {
-                store = try TokenStore(path: configuration.tokenDatabase)
+                store = try SQLiteTokenStore(path: configuration.tokenDatabase)
             } catch {
                 throw problem("INSTALL_TOKEN_DB", error.detail)
             }
@@ -34,7 +34,7 @@ package enum BuiltInHook {
     /// nothing).
     package static func problems(configuration: Configuration) -> [ConfigurationProblem] {
         guard configuration.tokenHook == .hubspot else { return [] }
-        guard let problem = TokenStore.problem(at: configuration.tokenDatabase) else { return [] }
+        guard let problem = SQLiteTokenStore.problem(at: configuration.tokenDatabase) else { return [] }
         return [ConfigurationProblem(key: "INSTALL_TOKEN_DB", message: problem)]
     }
 

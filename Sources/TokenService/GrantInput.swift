@@ -12,6 +12,20 @@ package enum GrantInput {
     /// The most stdin may hold; the responder sends well under a kilobyte.
     package static let byteLimit = 64 * 1024
 
+    /// The grant's `install_id`, when it has a well-formed one: base64url, at most 128 characters
+    /// (the responder sends 43). Anything else is treated as absent: the install then goes ahead
+    /// without deduplication rather than failing.
+    package static func installID(from bytes: [UInt8]) -> String? {
+        guard bytes.count <= byteLimit, let value = JSONValue.parse(bytes)?["install_id"]?.string,
+            (1...128).contains(value.utf8.count),
+            value.utf8.allSatisfy({ byte in
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == 0x2D || byte == 0x5F
+            })
+        else { return nil }
+        return value
+    }
+
     package static func grant(from bytes: [UInt8]) throws(Rejection) -> AuthorizationGrant {
         guard bytes.count <= byteLimit else { throw Rejection(detail: "the grant on stdin is too large") }
         guard let json = JSONValue.parse(bytes), case .object = json else {

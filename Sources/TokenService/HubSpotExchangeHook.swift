@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Glibc
 package import InstallFlow
 
 /// The built-in `hubspot` hook (DESIGN.md §6): exchanges the code at HubSpot's token endpoint
@@ -18,7 +19,7 @@ package struct HubSpotExchangeHook: TokenHook {
     package let tokenURL: String
     package let timeout: Double
     private let clientSecret: Secret
-    private let store: TokenStore
+    private let store: any TokenStore
     private let client: HTTPClient
     private let now: @Sendable () -> Int64
 
@@ -26,7 +27,7 @@ package struct HubSpotExchangeHook: TokenHook {
     static let metadataGrace: Double = 3
 
     package init(
-        tokenURL: String, clientSecret: Secret, timeout: Double, store: TokenStore,
+        tokenURL: String, clientSecret: Secret, timeout: Double, store: any TokenStore,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.tokenURL = tokenURL
@@ -38,6 +39,68 @@ package struct HubSpotExchangeHook: TokenHook {
     }
 
     package func exchange(_ grant: AuthorizationGrant) throws(HookFailure) -> HookOutcome {
+        try exchange(grant, installID: nil)
+    }
+
+    /// Exchanges the code once per `installID`: the same install delivered twice (two responders
+    /// behind one load balancer, a repeated request) claims the id in the store first, and the
+    /// second delivery waits for the first one's outcome and reports it instead of spending the
+    /// code again. Without an install id every call exchanges.
+    package func exchange(_ grant: AuthorizationGrant, installID: String?) throws(HookFailure) -> HookOutcome {
+        guard let installID, !installID.isEmpty else { return try exchangeOnce(grant, installID: nil).outcome }
+        let deadline = Deadline(secondsFromNow: timeout)
+        // An exchange is over (or killed) within `timeout`; a claim much older than that is a dead claimer's.
+        let staleAfter = Int64(timeout.rounded(.up)) * 2 + 60
+        while true {
+            if try claimStep({ () throws(TokenStoreError) in
+                try store.claim(installID: installID, at: now(), staleAfter: staleAfter)
+            }) {
+                let result: (outcome: HookOutcome, hubID: Int64)
+                do {
+                    result = try exchangeOnce(grant, installID: installID)
+                } catch {
+                    // Let a duplicate try: with the code unspent it can still succeed, and if it
+                    // was spent the duplicate learns so from HubSpot.
+                    try? store.releaseClaim(installID: installID)
+                    throw error
+                }
+                let outcome = InstallClaim.Outcome(
+                    hubID: result.hubID, account: result.outcome.account ?? "HubSpot account \(result.hubID)",
+                    ungrantedOptionalScopes: result.outcome.ungrantedOptionalScopes)
+                try claimStep { () throws(TokenStoreError) in
+                    try store.finishClaim(installID: installID, outcome: outcome, at: now())
+                }
+                return result.outcome
+            }
+            let claim = try claimStep { () throws(TokenStoreError) in try store.claimState(installID: installID) }
+            if let outcome = claim?.outcome {
+                return HookOutcome(account: outcome.account, ungrantedOptionalScopes: outcome.ungrantedOptionalScopes)
+            }
+            if claim != nil {
+                guard deadline.remainingSeconds > Self.claimPoll else {
+                    throw HookFailure(
+                        .providerUnavailable, detail: "another exchange of this install_id did not finish in time")
+                }
+                usleep(UInt32(Self.claimPoll * 1e6))
+            }
+            // No claim any more: the other delivery failed and gave it up; claim it ourselves.
+        }
+    }
+
+    /// Seconds between looks at a claim another delivery holds.
+    static let claimPoll: Double = 0.05
+
+    private func claimStep<T>(_ body: () throws(TokenStoreError) -> T) throws(HookFailure) -> T {
+        do {
+            return try body()
+        } catch {
+            throw HookFailure(.failed, detail: "token store: \(error.detail)")
+        }
+    }
+
+    private func exchangeOnce(_ grant: AuthorizationGrant, installID: String?) throws(HookFailure)
+        -> (outcome: HookOutcome, hubID: Int64)
+    {
         let deadline = Deadline(secondsFromNow: timeout)
         var fields = [
             ("grant_type", "authorization_code"), ("client_id", grant.clientID),
@@ -51,19 +114,18 @@ package struct HubSpotExchangeHook: TokenHook {
 
         var hubID = tokens.hubID
         var scopes = tokens.scopes
-        var domain: String?
+        var metadata = TokenMetadata()
         let mustAsk = hubID == nil || scopes == nil
         let metadataDeadline =
             mustAsk ? deadline : Deadline(secondsFromNow: min(deadline.remainingSeconds, Self.metadataGrace))
         do {
-            let metadata = try metadata(of: tokens.accessToken, clientID: grant.clientID, deadline: metadataDeadline)
+            metadata = try self.metadata(of: tokens.accessToken, clientID: grant.clientID, deadline: metadataDeadline)
             if hubID == nil { hubID = metadata.hubID }
             if scopes == nil { scopes = metadata.scopes }
-            domain = metadata.hubDomain
         } catch  where mustAsk {
             throw HookFailure(error.kind, detail: error.detail + " (needed for the hub_id and scopes)")
         } catch {
-            // Only the domain was wanted; the page names the hub id instead.
+            // Only the domain, user, app and hublet were wanted; the row stores them as unknown.
         }
         guard let hubID, let scopes else {
             throw HookFailure(.providerUnavailable, detail: "HubSpot named no hub_id or no scopes for the new token")
@@ -71,20 +133,22 @@ package struct HubSpotExchangeHook: TokenHook {
 
         let installedAt = now()
         let install = StoredInstall(
-            hubID: hubID, hubDomain: domain, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
-            expiresAt: tokens.expiresIn.flatMap { Self.expiry(installedAt: installedAt, expiresIn: $0) },
-            scopes: scopes,
-            tokenType: tokens.tokenType,
-            installedAt: installedAt, updatedAt: installedAt)
+            hubID: hubID, hubDomain: metadata.hubDomain, accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            expiresAt: tokens.expiresIn.flatMap { Self.expiry(installedAt: installedAt, expiresIn: $0) }, scopes: scopes,
+            tokenType: tokens.tokenType, installedAt: installedAt, updatedAt: installedAt,
+            userID: metadata.userID ?? tokens.userID, userEmail: metadata.user ?? tokens.user, appID: metadata.appID,
+            hublet: metadata.hublet, status: .active, installID: installID)
         do {
             try store.save(install)
         } catch {
             throw HookFailure(.failed, detail: "token store: \(error.detail)")
         }
         let granted = Set(scopes)
-        return HookOutcome(
+        let outcome = HookOutcome(
             account: install.accountName, ungrantedOptionalScopes: grant.optionalScopes.filter { !granted.contains($0) }
         )
+        return (outcome, hubID)
     }
 
     private func metadata(of token: Secret, clientID: String, deadline: Deadline) throws(HookFailure) -> TokenMetadata {

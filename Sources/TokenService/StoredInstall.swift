@@ -17,12 +17,23 @@ package struct StoredInstall: Sendable, Equatable {
     package var tokenType: String
     /// Unix seconds of the install that wrote this row (a reinstall replaces it).
     package var installedAt: Int64
-    /// Unix seconds of the last write to this row.
+    /// Unix seconds of the last write to this row (an install or a refresh).
     package var updatedAt: Int64
+    /// The HubSpot user who installed the app, when HubSpot named them.
+    package var userID: Int64?
+    package var userEmail: String?
+    /// The app's id at HubSpot, and the data-centre region (`na1`, `eu1`, ...) of the account.
+    package var appID: Int64?
+    package var hublet: String?
+    package var status: InstallStatus
+    /// The `install_id` of the install attempt that wrote this row, when the responder sent one.
+    package var installID: String?
 
     package init(
         hubID: Int64, hubDomain: String?, accessToken: Secret, refreshToken: Secret, expiresAt: Int64?,
-        scopes: [String], tokenType: String, installedAt: Int64, updatedAt: Int64
+        scopes: [String], tokenType: String, installedAt: Int64, updatedAt: Int64, userID: Int64? = nil,
+        userEmail: String? = nil, appID: Int64? = nil, hublet: String? = nil, status: InstallStatus = .active,
+        installID: String? = nil
     ) {
         self.hubID = hubID
         self.hubDomain = hubDomain
@@ -33,8 +44,24 @@ package struct StoredInstall: Sendable, Equatable {
         self.tokenType = tokenType
         self.installedAt = installedAt
         self.updatedAt = updatedAt
+        self.userID = userID
+        self.userEmail = userEmail
+        self.appID = appID
+        self.hublet = hublet
+        self.status = status
+        self.installID = installID
     }
 
     /// How the success page names the account: its domain if known, else its hub id.
     package var accountName: String { hubDomain ?? "HubSpot account \(hubID)" }
+}
+
+/// Whether a stored install can still be used. Stored as its raw value; apps reading the store
+/// directly compare against these words.
+package enum InstallStatus: String, Sendable, Equatable, CaseIterable {
+    /// The tokens work (or can be refreshed).
+    case active
+    /// HubSpot refused the refresh token (`invalid_grant`, `BAD_REFRESH_TOKEN`): the customer
+    /// uninstalled the app or revoked its access. Only a new install brings the account back.
+    case revoked
 }

@@ -10,13 +10,21 @@ struct IssuedTokens: Sendable {
     /// Absent in answers from before August 2025: then the metadata endpoint is asked.
     var hubID: Int64?
     var scopes: [String]?
+    /// Sent by the newer endpoints; the installing user.
+    var userID: Int64?
+    var user: String?
 }
 
 /// What HubSpot's metadata (or introspection) endpoint says about an access token.
 struct TokenMetadata: Sendable, Equatable {
-    var hubID: Int64?
-    var hubDomain: String?
-    var scopes: [String]?
+    var hubID: Int64? = nil
+    var hubDomain: String? = nil
+    var scopes: [String]? = nil
+    var user: String? = nil
+    var userID: Int64? = nil
+    var appID: Int64? = nil
+    /// `signed_access_token.hublet` of the introspection: the account's data-centre region.
+    var hublet: String? = nil
 }
 
 /// Reads the answers of HubSpot's token and metadata endpoints, and turns every error form of
@@ -48,7 +56,8 @@ enum TokenEndpointAnswer {
             accessToken: Secret(access), refreshToken: Secret(refresh),
             expiresIn: json["expires_in"]?.integer.flatMap { longestLifetime.contains($0) ? $0 : nil },
             tokenType: json["token_type"]?.string.flatMap(safeWord) ?? "bearer",
-            hubID: json["hub_id"]?.integer, scopes: scopes)
+            hubID: json["hub_id"]?.integer, scopes: scopes, userID: json["user_id"]?.integer,
+            user: json["user"]?.string.flatMap(shortText))
     }
 
     /// The account facts of a metadata (`GET /oauth/v1/access-tokens/…`) or introspection
@@ -65,7 +74,18 @@ enum TokenEndpointAnswer {
         }
         let domain = json["hub_domain"]?.string.flatMap { $0.isEmpty || $0.count > 253 ? nil : $0 }
         return TokenMetadata(
-            hubID: json["hub_id"]?.integer, hubDomain: domain, scopes: json["scopes"]?.words ?? json["scope"]?.words)
+            hubID: json["hub_id"]?.integer, hubDomain: domain, scopes: json["scopes"]?.words ?? json["scope"]?.words,
+            user: json["user"]?.string.flatMap(shortText), userID: json["user_id"]?.integer,
+            appID: json["app_id"]?.integer,
+            hublet: (json["signed_access_token"]?["hublet"] ?? json["hublet"])?.string.flatMap(safeWord))
+    }
+
+    /// A name or e-mail address fit for a row and a listing: printable, one line, not huge.
+    static func shortText(_ text: String) -> String? {
+        guard (1...320).contains(text.utf8.count),
+            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        else { return nil }
+        return text
     }
 
     /// The `expires_in` believed: HubSpot's access tokens live 30 minutes, so a lifetime of zero,

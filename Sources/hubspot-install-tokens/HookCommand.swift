@@ -66,8 +66,9 @@ struct HookCommand: ParsableCommand {
             fail(.failed, "INSTALL_TOKEN_HOOK names another hook than this command")
         }
         let grant: AuthorizationGrant
+        let input = readStandardInput(limit: GrantInput.byteLimit + 1)
         do {
-            grant = try GrantInput.grant(from: readStandardInput(limit: GrantInput.byteLimit + 1))
+            grant = try GrantInput.grant(from: input)
         } catch {
             fail(.failed, error.detail)
         }
@@ -79,7 +80,12 @@ struct HookCommand: ParsableCommand {
         }
         let outcome: HookOutcome
         do {
-            outcome = try hook.exchange(grant)
+            if let exchange = hook as? HubSpotExchangeHook {
+                // The same install delivered twice (two responders) exchanges once.
+                outcome = try exchange.exchange(grant, installID: GrantInput.installID(from: input))
+            } else {
+                outcome = try hook.exchange(grant)
+            }
         } catch {
             fail(error.kind, error.detail)
         }

@@ -3,70 +3,193 @@ import Foundation
 import InstallFlow
 import TokenService
 
-/// `hubspot-install-tokens` (also run as `hubspot-install tokens`): what the built-in `hubspot`
-/// hook stored, and the `hubspot` and `webhook:` hooks themselves, which the responder runs.
+/// `hubspot-install-tokens` (also run as `hubspot-install tokens`): the accounts the built-in
+/// `hubspot` hook connected, and their tokens for the app's backend for as long as the app stays
+/// installed; and the `hubspot` and `webhook:` hooks themselves, which the responder runs.
 @main
 struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubspot-install-tokens",
-        abstract: "Show the accounts the built-in hubspot hook connected, and their tokens for scripts.",
+        abstract: "Show the accounts the built-in hubspot hook connected; hand out, refresh, revoke their tokens.",
         discussion: """
             The only program that reads the client secret, the webhook key and the token database \
             (INSTALL_TOKEN_DB). `hubspot-install tokens ...` runs it; `hook` and `check-hook` are run \
-            by hubspot-install itself.
+            by hubspot-install itself. To talk to HubSpot the commands read HUBSPOT_CLIENT_ID, \
+            HUBSPOT_CLIENT_SECRET and the origin of HUBSPOT_TOKEN_URL. Exit status: 0 done, 1 failed \
+            (configuration, store, HubSpot refused), 2 no such account stored, 3 the account is revoked \
+            (the customer uninstalled the app or revoked it), 75 HubSpot unavailable or busy: try again, \
+            64 usage.
             """,
-        subcommands: [List.self, RefreshToken.self, HookCommand.self, CheckHook.self]
+        subcommands: [
+            List.self, AccessToken.self, Refresh.self, Revoke.self, Uninstall.self, RefreshToken.self,
+            HookCommand.self, CheckHook.self,
+        ]
     )
 
     struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("Read settings from this KEY=value file; the environment wins.", valueName: "file"))
-        var config: String?
+        @OptionGroup var settings: ConfigOptions
 
         @Option(
             help: ArgumentHelp(
                 "The token database, instead of the configuration's INSTALL_TOKEN_DB.", valueName: "path"))
         var db: String?
 
-        /// The store, or exit 1 with every configuration problem (or the store's) on stderr.
-        func openStore() throws -> TokenStore {
-            let path: String
-            if let db {
-                path = db
-            } else {
-                do {
-                    path = try Configuration.load(environment: ProcessInfo.processInfo.environment, configFile: config)
-                        .tokenDatabase
-                } catch {
-                    for problem in error.problems where !problem.isWarning {
-                        TokensCommand.printError("error: \(problem.description)")
-                    }
-                    throw ExitCode.failure
-                }
-            }
+        /// The configuration, or exit 1 with every problem on stderr.
+        func loadConfiguration() throws -> Configuration {
             do {
-                return try TokenStore(path: path, create: false)
+                return try settings.load()
             } catch {
-                TokensCommand.printError("error: \(error.detail)")
+                for problem in error.problems where !problem.isWarning {
+                    TokensCommand.printError("error: \(problem.description)")
+                }
                 throw ExitCode.failure
+            }
+        }
+
+        /// The store, or exit 1 with the configuration's problems (or the store's) on stderr.
+        func openStore(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
+            let path = try db ?? (configuration ?? loadConfiguration()).tokenDatabase
+            do {
+                return try SQLiteTokenStore(path: path, create: false)
+            } catch {
+                TokensCommand.printError("error: store_failed: \(error.detail)")
+                throw ExitCode.failure
+            }
+        }
+
+        /// What talks to HubSpot for the lifecycle commands.
+        func lifecycle() throws -> TokenLifecycle {
+            let configuration = try loadConfiguration()
+            let store = try openStore(configuration)
+            guard let secret = configuration.clientSecret else {
+                TokensCommand.printError("error: misconfigured: HUBSPOT_CLIENT_SECRET is required to talk to HubSpot")
+                throw ExitCode.failure
+            }
+            return try TokensCommand.attempt {
+                () throws(LifecycleFailure) in
+                try TokenLifecycle(
+                    clientID: configuration.clientID, clientSecret: secret, tokenURL: configuration.tokenURL,
+                    timeout: configuration.hookTimeout, store: store)
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List connected accounts: hub id, domain, token expiry, install time, granted scopes.",
+            abstract: "List connected accounts: hub id, status, domain, user, app id, hublet, expiry, scopes.",
             discussion: "No token is printed."
         )
+
+        @Flag(help: "A JSON array of objects with the store's column names, instead of a table.")
+        var json = false
 
         @OptionGroup var options: Options
 
         func run() throws {
             let store = try options.openStore()
             do {
-                print(TokenListing.render(try store.installs()))
+                let installs = try store.installs()
+                print(json ? TokenListing.json(installs) : TokenListing.render(installs))
             } catch {
-                TokensCommand.printError("error: \(error.detail)")
+                TokensCommand.printError("error: store_failed: \(error.detail)")
                 throw ExitCode.failure
+            }
+        }
+    }
+
+    struct AccessToken: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "access-token",
+            abstract: "Print a valid access token of one account alone on stdout, refreshing it first if needed.",
+            discussion: """
+                Refreshes when the token expires within 5 minutes; many concurrent calls for one account make \
+                one refresh. Exit status 3 if HubSpot refused the refresh token (the account is then marked \
+                revoked); see `tokens --help` for the others.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
+        var hubID: Int64
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let lifecycle = try options.lifecycle()
+            let install = try TokensCommand.attempt { () throws(LifecycleFailure) in
+                try lifecycle.usableInstall(hubID: hubID)
+            }
+            print(install.accessToken.value)
+        }
+    }
+
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Refresh one account's access token now, whatever its expiry.",
+            discussion: "Prints when the new token expires; never a token. Exit status as for access-token."
+        )
+
+        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
+        var hubID: Int64
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let lifecycle = try options.lifecycle()
+            let install = try TokensCommand.attempt { () throws(LifecycleFailure) in
+                try lifecycle.usableInstall(hubID: hubID, force: true)
+            }
+            let expiry = install.expiresAt.map(TokenListing.timestamp) ?? "an unknown time"
+            print("refreshed hub \(hubID): the access token expires at \(expiry)")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke one account's refresh token at HubSpot and delete the account's row.",
+            discussion: """
+                If HubSpot cannot be reached or refuses, nothing is deleted and the exit status is non-zero \
+                (75: try again).
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
+        var hubID: Int64
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let lifecycle = try options.lifecycle()
+            try TokensCommand.attempt { () throws(LifecycleFailure) in try lifecycle.revoke(hubID: hubID) }
+            print("revoked hub \(hubID)'s refresh token at HubSpot and deleted its row")
+        }
+    }
+
+    struct Uninstall: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Uninstall the app from one account at HubSpot and delete the account's row.",
+            discussion: """
+                HubSpot emails the account's admins. If HubSpot cannot be reached or refuses, nothing is \
+                deleted and the exit status is non-zero (75: try again).
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
+        var hubID: Int64
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let lifecycle = try options.lifecycle()
+            let result = try TokensCommand.attempt { () throws(LifecycleFailure) in
+                try lifecycle.uninstall(hubID: hubID)
+            }
+            switch result {
+            case .uninstalled:
+                print("uninstalled the app from hub \(hubID) at HubSpot and deleted its row")
+            case .alreadyGone:
+                print(
+                    "HubSpot had already refused hub \(hubID)'s refresh token (the app was uninstalled or revoked "
+                        + "there); deleted its row")
             }
         }
     }
@@ -75,7 +198,7 @@ struct TokensCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "refresh-token",
             abstract: "Print one account's refresh token alone on stdout, for scripts.",
-            discussion: "Exit status 1, with nothing on stdout, if the account is not stored."
+            discussion: "Exit status 2, with nothing on stdout, if the account is not stored."
         )
 
         @Argument(help: ArgumentHelp("The account's hub id, as `tokens list` shows it.", valueName: "hub-id"))
@@ -89,14 +212,25 @@ struct TokensCommand: ParsableCommand {
             do {
                 install = try store.install(hubID: hubID)
             } catch {
-                TokensCommand.printError("error: \(error.detail)")
+                TokensCommand.printError("error: store_failed: \(error.detail)")
                 throw ExitCode.failure
             }
             guard let install else {
-                TokensCommand.printError("error: no account with hub id \(hubID) is stored")
-                throw ExitCode.failure
+                let failure = LifecycleFailure(.notStored, detail: "no account with hub id \(hubID) is stored")
+                TokensCommand.printError(failure.line)
+                throw ExitCode(failure.exitCode)
             }
             print(install.refreshToken.value)
+        }
+    }
+
+    /// Runs a lifecycle step; a failure becomes its one stderr line and its exit status.
+    static func attempt<T>(_ body: () throws(LifecycleFailure) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            printError(error.line)
+            throw ExitCode(error.exitCode)
         }
     }
 

@@ -9,11 +9,11 @@ import Testing
 struct HubSpotExchangeHookTests {
     let standIn: PythonServer
     let directory = TemporaryDirectory()
-    let store: TokenStore
+    let store: SQLiteTokenStore
 
     init() throws {
         standIn = try PythonServer.standIn()
-        store = try TokenStore(path: directory.path + "/tokens.sqlite3")
+        store = try SQLiteTokenStore(path: directory.path + "/tokens.sqlite3")
     }
 
     func hook(version: String = "2026-03", timeout: Double = 5, secret: String = StandIn.clientSecret) -> HubSpotExchangeHook

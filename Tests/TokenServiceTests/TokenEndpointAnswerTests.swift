@@ -130,7 +130,15 @@ struct TokenEndpointAnswerTests {
             #"{"token":"CKtoken","user":"u@example.com","hub_domain":"acme.hubspot.com","scopes":["oauth"],"hub_id":"4242","app_id":1}"#
         let read = try TokenEndpointAnswer.metadata(
             from: HTTPResponse(status: 200, headers: [:], body: Array(metadata.utf8)))
-        #expect(read == TokenMetadata(hubID: 4242, hubDomain: "acme.hubspot.com", scopes: ["oauth"]))
+        #expect(
+            read
+                == TokenMetadata(
+                    hubID: 4242, hubDomain: "acme.hubspot.com", scopes: ["oauth"], user: "u@example.com", appID: 1))
+        let introspected =
+            #"{"active":true,"hub_id":4242,"user":"u@example.com","user_id":77,"app_id":9,"signed_access_token":{"hublet":"eu1"}}"#
+        let facts = try TokenEndpointAnswer.metadata(
+            from: HTTPResponse(status: 200, headers: [:], body: Array(introspected.utf8)))
+        #expect(facts.userID == 77 && facts.appID == 9 && facts.hublet == "eu1" && facts.user == "u@example.com")
         let inactive = try? TokenEndpointAnswer.metadata(
             from: HTTPResponse(status: 200, headers: [:], body: Array(#"{"active":false}"#.utf8)))
         #expect(inactive == nil)

@@ -18,7 +18,7 @@ struct TokenStoreTests {
     }
 
     @Test func fileIsCreatedOwnerOnlyAndSoAreItsCompanions() throws {
-        let store = try TokenStore(path: path)
+        let store = try SQLiteTokenStore(path: path)
         try store.save(Self.install(1))
         #expect(directory.mode("state") == 0o700)
         #expect(directory.mode("state/tokens.sqlite3") == 0o600)
@@ -29,31 +29,31 @@ struct TokenStoreTests {
     @Test func looseModeIsTightened() throws {
         try FileManager.default.createDirectory(atPath: directory.path + "/state", withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
-        _ = try TokenStore(path: path)
+        _ = try SQLiteTokenStore(path: path)
         #expect(directory.mode("state/tokens.sqlite3") == 0o600)
     }
 
     @Test func symlinkIsRefused() throws {
         try FileManager.default.createDirectory(atPath: directory.path + "/state", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: directory.path + "/elsewhere")
-        #expect(throws: TokenStoreError(detail: "\(path) is not a regular file")) { try TokenStore(path: path) }
+        #expect(throws: TokenStoreError(detail: "\(path) is not a regular file")) { try SQLiteTokenStore(path: path) }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/elsewhere"))
     }
 
     @Test func missingFileIsNotCreatedForReading() {
         #expect(throws: TokenStoreError(detail: "cannot open \(path): does not exist (no install yet?)")) {
-            try TokenStore(path: path, create: false)
+            try SQLiteTokenStore(path: path, create: false)
         }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test func installsSurviveReopeningAndAReinstallReplacesTheRow() throws {
         do {
-            let store = try TokenStore(path: path)
+            let store = try SQLiteTokenStore(path: path)
             try store.save(Self.install(7, refresh: "na1-first"))
             try store.save(Self.install(8))
         }
-        let reopened = try TokenStore(path: path)
+        let reopened = try SQLiteTokenStore(path: path)
         try reopened.save(Self.install(7, refresh: "na1-second", at: 1_790_000_500))
         let installs = try reopened.installs()
         #expect(installs.map(\.hubID) == [7, 8])
@@ -62,7 +62,7 @@ struct TokenStoreTests {
     }
 
     @Test func writersInOtherProcessesAndThisOneAllLand() throws {
-        let store = try TokenStore(path: path)
+        let store = try SQLiteTokenStore(path: path)
         // Python's sqlite3 is another process with its own locks: 100 rows from it, 100 from us,
         // at the same time.
         let python = Process()
@@ -73,7 +73,7 @@ struct TokenStoreTests {
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
             for i in range(100):
-                db.execute("INSERT INTO tokens VALUES (?, NULL, 'a', 'r', NULL, 'oauth', 'bearer', 0, 0)", (100000 + i,))
+                db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, scopes, token_type, installed_at, updated_at) VALUES (?, 'a', 'r', 'oauth', 'bearer', 0, 0)", (100000 + i,))
             """,
             path,
         ]
@@ -99,9 +99,9 @@ struct TokenStoreTests {
 
     @Test func storeErrorsNameTheFileNotTheValues() throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        #expect(throws: TokenStoreError(detail: "\(path) is not a regular file")) { try TokenStore(path: path) }
-        #expect(TokenStore.problem(at: path) == "\(path) is not a regular file")
-        #expect(TokenStore.problem(at: directory.path + "/new/deeper/tokens.sqlite3") == nil)
+        #expect(throws: TokenStoreError(detail: "\(path) is not a regular file")) { try SQLiteTokenStore(path: path) }
+        #expect(SQLiteTokenStore.problem(at: path) == "\(path) is not a regular file")
+        #expect(SQLiteTokenStore.problem(at: directory.path + "/new/deeper/tokens.sqlite3") == nil)
     }
 
     func dumped(_ value: some Any) -> String {

@@ -59,6 +59,28 @@ POST /oauth/v1/token, /oauth/v3/token, /oauth/2026-03/token
 GET  /oauth/v1/access-tokens/<token>, /oauth/v1/refresh-tokens/<token>  (404 if unknown)
 DELETE /oauth/v1/refresh-tokens/<token>  (204; revokes it and its access tokens)
 POST /oauth/2026-03/token/introspect  (form: client_id, client_secret, token, token_type_hint)
+     also answers signed_access_token (hublet, hubId, userId, appId, expiresAt, scopes)
+
+Token lifecycle (the functions under "token lifecycle" below)
+---------------------------------------------------------------
+grant_type=refresh_token (every token path): a new access token; with
+     rotate_refresh_tokens a new refresh token too, and the old one stops
+     working. An unknown, revoked or uninstalled refresh token is HTTP 400 in
+     the shape refresh_error_shape names: "both" (default: legacy status
+     BAD_REFRESH_TOKEN plus RFC 6749 error invalid_grant on v3/2026-03), "rfc"
+     (error/error_description only) or "legacy" (status/message only).
+POST /oauth/2026-03/token/revoke  (form: client_id, client_secret, token,
+     token_type_hint) -> 200 and an empty body, also for a token it does not
+     know (RFC 7009); a refresh token takes its access tokens with it.
+DELETE /appinstalls/2026-03/external-install  (Authorization: Bearer <access
+     token>) -> 204: the app is uninstalled from that account, every token of
+     the account stops working; 401 without a live access token.
+POST /_standin/lifecycle  {"rotate_refresh_tokens":bool, "refresh_error_shape":
+     "both"|"rfc"|"legacy"}; GET -> those and {"refresh_requests": n (refresh
+     grant requests received, failed ones too), "revocations": [..],
+     "uninstalls": [hub ids]}
+POST /_standin/uninstall-account {"hub_id": N}: the customer uninstalls the app
+     in HubSpot: every token of the account stops working.
 
 HubSpot App Marketplace (pages on the stand-in's own host)
 ----------------------------------------------------------
@@ -89,7 +111,8 @@ Test control (prefix /_standin/, JSON)
 POST /_standin/fail     {"endpoint":"token","status":500,"body":"...","count":1,
                          "delay":0,"content_type":null,"close":false}
      The next ``count`` requests to ``endpoint`` (token = the three token
-     endpoints; also introspect, metadata, authorize, decision, any) sleep
+     endpoints; also introspect, metadata, authorize, decision, revoke,
+     uninstall, any) sleep
      ``delay`` seconds, then answer ``status`` with ``body`` (a JSON value is
      serialised; content type JSON if the body parses as JSON, else text/plain),
      or, with "close": true, drop the connection without an answer. Without
@@ -179,6 +202,14 @@ TOKEN_PATHS = {
     "/oauth/2026-03/token": "2026-03",
 }
 FORM_TYPE = "application/x-www-form-urlencoded"
+REFRESH_ERROR_SHAPES = ("both", "rfc", "legacy")
+# Token lifecycle routes: path -> (method or None for several, handler method name).
+LIFECYCLE_ROUTES = {
+    "/oauth/2026-03/token/revoke": ("POST", "lifecycle_revoke"),
+    "/appinstalls/2026-03/external-install": ("DELETE", "lifecycle_uninstall"),
+    "/_standin/lifecycle": (None, "lifecycle_control"),
+    "/_standin/uninstall-account": ("POST", "lifecycle_uninstall_account"),
+}
 MAX_BODY = 64 * 1024
 PENDING_TTL = 600.0
 REDACTED = "[REDACTED]"
@@ -262,7 +293,8 @@ class StandIn:
                  token_delay: float = 0, access_token_ttl: int = 1800,
                  error_includes_state: bool = False, auto_decision=None,
                  app_name: str = "Test app", app_id: int = 1000001,
-                 user: str = "dev@example.com", user_id: int = 2000001,
+                 user: str = "dev@example.com", user_id: int = 2000001, hublet: str = "na1",
+                 rotate_refresh_tokens: bool = False, refresh_error_shape: str = "both",
                  install_url=None, marketplace_flow: str = "sign-in", public_url=None,
                  port: int = 0, host: str = "127.0.0.1", ready_file=None, log: bool = False):
         if isinstance(redirect_uris, str):
@@ -295,6 +327,11 @@ class StandIn:
         self.app_id = int(app_id)
         self.user = user
         self.user_id = int(user_id)
+        self.hublet = hublet
+        self.rotate_refresh_tokens = bool(rotate_refresh_tokens)
+        if refresh_error_shape not in REFRESH_ERROR_SHAPES:
+            raise ValueError("refresh_error_shape must be one of " + ", ".join(REFRESH_ERROR_SHAPES))
+        self.refresh_error_shape = refresh_error_shape
         self.host = host
         self.port = int(port)
         self.ready_file = ready_file
@@ -313,6 +350,8 @@ class StandIn:
         self.requests = []
         self.failures = []
         self.installs = {}
+        self.revocations = []
+        self.uninstalls = []
 
     def reset(self):
         with self.lock:
@@ -379,7 +418,7 @@ class StandIn:
             "token_delay": self.token_delay, "access_token_ttl": self.access_token_ttl,
             "error_includes_state": self.error_includes_state,
             "auto_decision": self.auto_decision, "app_name": self.app_name,
-            "app_id": self.app_id, "user": self.user, "user_id": self.user_id,
+            "app_id": self.app_id, "user": self.user, "user_id": self.user_id, "hublet": self.hublet,
             "install_url": self.install_url, "marketplace_flow": self.marketplace_flow,
             "public_url": self.public_url,
         }
@@ -406,7 +445,7 @@ class StandIn:
         """Caller holds the lock."""
         now = time.time()
         if refresh_token is None:
-            refresh_token = "na1-" + str(uuid.uuid4())
+            refresh_token = f"{self.hublet}-" + str(uuid.uuid4())
             self.refresh_tokens[refresh_token] = dict(grant, issued_at=now)
         access = self.new_access_token()
         self.access_tokens[access] = dict(grant, issued_at=now,
@@ -544,6 +583,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._only(m, "GET", self.marketplace_install)
         if path == "/marketplace/returned":
             return self._only(m, "GET", self.marketplace_returned)
+        if path in LIFECYCLE_ROUTES:
+            allowed, name = LIFECYCLE_ROUTES[path]
+            handler = getattr(self, name)
+            return handler() if allowed is None else self._only(m, allowed, handler)
         if path.startswith("/_standin/"):
             return self.control(m, path)
         return self._json(404, {"status": "error", "message": "Not found",
@@ -863,10 +906,10 @@ class _Handler(BaseHTTPRequestHandler):
 
         with si.lock:
             if grant_type == "refresh_token":
-                grant = si.refresh_tokens.get(params.get("refresh_token", ""))
-                if grant is None or grant["client_id"] != params["client_id"]:
-                    return fail("BAD_REFRESH_TOKEN", "missing or invalid refresh token", "invalid_grant")
-                out = si.issue_tokens(grant, refresh_token=params["refresh_token"])
+                result = self._refresh_grant(params, fail, legacy, cid)
+                if result[0] != 200:
+                    return result
+                out = result[1]
             else:
                 code = params.get("code", "")
                 entry = si.codes.get(code)
@@ -887,7 +930,8 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["used"] = True                      # single use, atomically under the lock
                 grant = {"client_id": entry["client_id"], "hub_id": entry["hub_id"],
                          "scopes": list(entry["scopes"]), "user": si.user,
-                         "user_id": si.user_id, "hub_domain": si.hub_domain, "app_id": si.app_id}
+                         "user_id": si.user_id, "hub_domain": si.hub_domain, "app_id": si.app_id,
+                         "hublet": si.hublet}
                 out = si.issue_tokens(grant)
         if version == "2026-03":
             out["user_id"] = si.user_id
@@ -987,9 +1031,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if kind == "access":
                     obj["exp"] = int(grant["expires_at"])
                     obj["expires_in"] = max(0, int(grant["expires_at"] - time.time()))
-                    # The data-centre the account lives in (codes and refresh tokens say "na1-" too).
-                    obj["signed_access_token"] = {"hublet": "na1", "hubId": grant["hub_id"],
-                                                  "appId": grant["app_id"], "userId": grant["user_id"]}
+                    obj["signed_access_token"] = self._signed_access_token(grant)
                 return 200, obj
         return 200, {"active": False}
 
@@ -1043,7 +1085,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(data, dict):
                 return self._json(400, {"error": "expected a JSON object"})
             endpoint = data.get("endpoint", "token")
-            if endpoint not in ("token", "introspect", "metadata", "authorize", "decision", "any"):
+            if endpoint not in ("token", "introspect", "metadata", "authorize", "decision", "revoke", "uninstall",
+                                "any"):
                 return self._json(400, {"error": "unknown endpoint"})
             rule = {"endpoint": endpoint, "status": data.get("status"),
                     "body": data.get("body"), "count": int(data.get("count", 1)),
@@ -1057,6 +1100,155 @@ class _Handler(BaseHTTPRequestHandler):
                 si.failures.append(rule)
             return self._json(200, {"ok": True, "rule": rule})
         return self._json(404, {"error": "unknown control endpoint or method"})
+
+
+    # ----- token lifecycle: refresh, revoke, uninstall (kept together, apart from the rest) -----
+    def _refresh_grant(self, params, fail, legacy, cid):
+        """The refresh_token grant; the caller holds si.lock. Returns (status, answer)."""
+        si = self.si
+        old = params.get("refresh_token", "")
+        grant = si.refresh_tokens.get(old)
+        if grant is None or grant["client_id"] != params["client_id"]:
+            message = "missing or invalid refresh token"
+            shape = "legacy" if legacy else si.refresh_error_shape
+            if shape == "rfc":
+                return 400, {"error": "invalid_grant", "error_description": message, "correlationId": cid}
+            if shape == "legacy":
+                return 400, {"status": "BAD_REFRESH_TOKEN", "message": message, "correlationId": cid}
+            return fail("BAD_REFRESH_TOKEN", message, "invalid_grant")
+        if not si.rotate_refresh_tokens:
+            return 200, si.issue_tokens(grant, refresh_token=old)
+        del si.refresh_tokens[old]
+        return 200, si.issue_tokens(grant)
+
+    def _signed_access_token(self, grant) -> dict:
+        return {"expiresAt": int(grant["expires_at"] * 1000), "scopes": " ".join(grant["scopes"]),
+                "hubId": grant["hub_id"], "userId": grant["user_id"], "appId": grant["app_id"],
+                "hublet": grant.get("hublet", self.si.hublet), "isUserLevel": False, "isServiceAccount": False}
+
+    def _record(self, endpoint: str, params: dict) -> dict:
+        si = self.si
+        with si.lock:
+            rec = {"id": len(si.requests) + 1, "time": time.time(), "endpoint": endpoint,
+                   "version": "2026-03", "method": self.command, "path": urlsplit(self.path).path,
+                   "query": _redact_query(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
+                   "content_type": self.headers.get("Content-Type"),
+                   "params": {k: (REDACTED if k == "client_secret" else v) for k, v in params.items()},
+                   "authorization": "Bearer" if (self.headers.get("Authorization") or "").startswith("Bearer ")
+                   else None,
+                   "status": None, "response": None, "injected": False}
+            si.requests.append(rec)
+        return rec
+
+    def _drop_tokens(self, refresh=None, hub_id=None):
+        """Forget a refresh token (and the access tokens issued with it), or every token of an
+        account. The caller holds si.lock."""
+        si = self.si
+        gone = [r for r, g in si.refresh_tokens.items() if r == refresh or g["hub_id"] == hub_id]
+        for r in gone:
+            del si.refresh_tokens[r]
+        for a in [a for a, g in si.access_tokens.items()
+                  if g["refresh_token"] in gone or g["refresh_token"] == refresh or g["hub_id"] == hub_id]:
+            del si.access_tokens[a]
+
+    def lifecycle_revoke(self):
+        si = self.si
+        params = {}
+        for k, v in self._form():
+            params.setdefault(k, v)
+        rec = self._record("revoke", params)
+        rule = self._apply_failure("revoke")
+        if rule:
+            rec["injected"] = True
+            rec["status"] = None if rule.get("close") else int(rule["status"])
+            return
+        cid = str(uuid.uuid4())
+        absent = [n for n in ("client_id", "client_secret", "token") if not params.get(n)]
+        if urlsplit(self.path).query or self._content_type() != FORM_TYPE or absent:
+            status, obj = 400, {"status": "error", "category": "VALIDATION_ERROR", "correlationId": cid,
+                                "message": "Missing or misplaced parameter(s): " + ", ".join(absent or ["query"]),
+                                "error": "invalid_request"}
+        elif params["client_id"] != si.client_id or not secrets.compare_digest(
+                params["client_secret"].encode(), si.client_secret.encode()):
+            status, obj = 400, {"status": "BAD_CLIENT_SECRET" if params["client_id"] == si.client_id
+                                else "BAD_CLIENT_ID", "message": "invalid client credentials",
+                                "correlationId": cid, "error": "invalid_client"}
+        else:
+            tok = params["token"]
+            with si.lock:
+                kind = ("refresh" if tok in si.refresh_tokens else
+                        "access" if tok in si.access_tokens else None)
+                if kind == "refresh":
+                    self._drop_tokens(refresh=tok)
+                elif kind == "access":
+                    del si.access_tokens[tok]
+                si.revocations.append({"kind": kind, "hint": params.get("token_type_hint")})
+            status, obj = 200, None
+        rec["status"], rec["response"] = status, obj
+        if obj is None:
+            return self._send(200, b"", "application/json;charset=utf-8")
+        return self._json(status, obj)
+
+    def lifecycle_uninstall(self):
+        si = self.si
+        rec = self._record("uninstall", {})
+        rule = self._apply_failure("uninstall")
+        if rule:
+            rec["injected"] = True
+            rec["status"] = None if rule.get("close") else int(rule["status"])
+            return
+        auth = self.headers.get("Authorization") or ""
+        tok = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        with si.lock:
+            grant = si.access_tokens.get(tok)
+            if grant is not None and grant["expires_at"] <= time.time():
+                grant = None
+            if grant is not None:
+                self._drop_tokens(hub_id=grant["hub_id"])
+                si.uninstalls.append(grant["hub_id"])
+        if grant is None:
+            rec["status"] = 401
+            return self._json(401, {"status": "error", "category": "INVALID_AUTHENTICATION",
+                                    "message": "Authentication credentials not found.",
+                                    "correlationId": str(uuid.uuid4())})
+        rec["status"] = 204
+        return self._send(204, b"", "text/plain")
+
+    def lifecycle_control(self):
+        si = self.si
+        if self.command == "POST":
+            try:
+                data = json.loads(self.body or b"{}")
+            except ValueError:
+                return self._json(400, {"error": "body must be JSON"})
+            if not isinstance(data, dict) or set(data) - {"rotate_refresh_tokens", "refresh_error_shape"}:
+                return self._json(400, {"error": "expected rotate_refresh_tokens and/or refresh_error_shape"})
+            if data.get("refresh_error_shape", "both") not in REFRESH_ERROR_SHAPES:
+                return self._json(400, {"error": "unknown refresh_error_shape"})
+            with si.lock:
+                if "rotate_refresh_tokens" in data:
+                    si.rotate_refresh_tokens = bool(data["rotate_refresh_tokens"])
+                if "refresh_error_shape" in data:
+                    si.refresh_error_shape = data["refresh_error_shape"]
+        elif self.command not in ("GET", "HEAD"):
+            return self._send(405, b"method not allowed\n", "text/plain; charset=utf-8", [("Allow", "GET, POST")])
+        with si.lock:
+            return self._json(200, {
+                "rotate_refresh_tokens": si.rotate_refresh_tokens,
+                "refresh_error_shape": si.refresh_error_shape,
+                "refresh_requests": sum(1 for r in si.requests if r["endpoint"] == "token"
+                                        and r["params"].get("grant_type") == "refresh_token"),
+                "revocations": list(si.revocations), "uninstalls": list(si.uninstalls)})
+
+    def lifecycle_uninstall_account(self):
+        si = self.si
+        try:
+            hub_id = int(json.loads(self.body or b"{}")["hub_id"])
+        except (ValueError, KeyError, TypeError):
+            return self._json(400, {"error": "expected {\"hub_id\": N}"})
+        with si.lock:
+            self._drop_tokens(hub_id=hub_id)
+        return self._json(200, {"ok": True})
 
 
 def _redact_query(pairs) -> dict:
@@ -1092,6 +1284,10 @@ def main(argv=None) -> int:
                    help="how HubSpot calls the install URL: with partner sign-in, or direct")
     p.add_argument("--public-url", default=None,
                    help="where browsers reach the stand-in (default http://localhost:PORT)")
+    p.add_argument("--hublet", default="na1")
+    p.add_argument("--rotate-refresh-tokens", action="store_true",
+                   help="every refresh answers a new refresh token and retires the old one")
+    p.add_argument("--refresh-error-shape", choices=REFRESH_ERROR_SHAPES, default="both")
     p.add_argument("--ready-file", default=None, help="write the bound port here once listening")
     p.add_argument("--log", action="store_true", help="log requests (paths only) to stderr")
     a = p.parse_args(argv)
@@ -1100,7 +1296,9 @@ def main(argv=None) -> int:
                  account_scopes=a.account_scopes, hub_id=a.hub_id, hub_domain=a.hub_domain,
                  code_ttl=a.code_ttl, token_delay=a.token_delay,
                  access_token_ttl=a.access_token_ttl, error_includes_state=a.error_includes_state,
-                 auto_decision=a.auto_decision, app_name=a.app_name, install_url=a.install_url,
+                 auto_decision=a.auto_decision, app_name=a.app_name, hublet=a.hublet,
+                 rotate_refresh_tokens=a.rotate_refresh_tokens,
+                 refresh_error_shape=a.refresh_error_shape, install_url=a.install_url,
                  marketplace_flow=a.marketplace_flow, public_url=a.public_url, port=a.port,
                  ready_file=a.ready_file, log=a.log)
     server = si.bind()

@@ -1,0 +1,144 @@
+import Foundation
+import InstallFlow
+import Testing
+
+@testable import TokenService
+
+/// What every `TokenStore` must do, written against the protocol: each test runs once per kind of
+/// store (`Kind.allCases`), so a new implementation joins by adding a case.
+struct TokenStoreContractTests {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite
+
+        var testDescription: String { rawValue }
+
+        /// A fresh, empty store of this kind, and a second handle on the same data (another process
+        /// would open its own).
+        func make(in directory: TemporaryDirectory) throws -> (any TokenStore, any TokenStore) {
+            switch self {
+            case .sqlite:
+                let path = directory.path + "/tokens.sqlite3"
+                return (try SQLiteTokenStore(path: path), try SQLiteTokenStore(path: path))
+            }
+        }
+    }
+
+    let directory = TemporaryDirectory()
+
+    static func install(_ hubID: Int64, at time: Int64 = 1_790_000_000) -> StoredInstall {
+        StoredInstall(
+            hubID: hubID, hubDomain: "hub\(hubID).hubspot.com", accessToken: Secret("CK-access-\(hubID)"),
+            refreshToken: Secret("eu1-refresh-\(hubID)"), expiresAt: time + 1800, scopes: ["oauth", "contacts"],
+            tokenType: "bearer", installedAt: time, updatedAt: time, userID: 77, userEmail: "owner@example.com",
+            appID: 31337, hublet: "eu1", status: .active, installID: "install-\(hubID)")
+    }
+
+    @Test(arguments: Kind.allCases)
+    func everyFieldRoundTrips(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        try store.save(Self.install(7))
+        var bare = Self.install(8)
+        (bare.hubDomain, bare.expiresAt, bare.userID, bare.userEmail, bare.appID, bare.hublet, bare.installID) =
+            (nil, nil, nil, nil, nil, nil, nil)
+        try store.save(bare)
+        #expect(try other.install(hubID: 7) == Self.install(7))
+        #expect(try other.installs() == [Self.install(7), bare])
+        #expect(try other.install(hubID: 9) == nil)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func refreshUpdatesOnlyTheTokensOfAnExistingRow(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        try store.save(Self.install(7))
+        #expect(
+            try other.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-7", accessToken: "CK-new", refreshToken: "eu1-new",
+                expiresAt: 1_790_009_000, updatedAt: 1_790_007_200))
+        var expected = Self.install(7)
+        (expected.accessToken, expected.refreshToken, expected.expiresAt, expected.updatedAt) =
+            (Secret("CK-new"), Secret("eu1-new"), 1_790_009_000, 1_790_007_200)
+        #expect(try store.install(hubID: 7) == expected)
+        // A refresh that used a token the row no longer holds (a reinstall came first) writes nothing.
+        #expect(
+            try !other.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-7", accessToken: "CK-late", refreshToken: "eu1-late",
+                expiresAt: nil, updatedAt: 0))
+        #expect(try store.install(hubID: 7) == expected)
+        // A row deleted meanwhile (revoked by hand) is not brought back by a refresh finishing late.
+        #expect(try store.delete(hubID: 7))
+        #expect(
+            try !other.updateTokens(
+                hubID: 7, replacing: "eu1-new", accessToken: "CK", refreshToken: "r", expiresAt: nil, updatedAt: 0))
+        #expect(try store.install(hubID: 7) == nil)
+        #expect(try !store.delete(hubID: 7))
+    }
+
+    @Test(arguments: Kind.allCases)
+    func statusChangesAndAReinstallMakesTheAccountActiveAgain(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        try store.save(Self.install(7))
+        #expect(try other.setStatus(.revoked, hubID: 7, updatedAt: 1_790_000_100))
+        #expect(try store.install(hubID: 7)?.status == .revoked)
+        #expect(try !store.setStatus(.revoked, hubID: 8, updatedAt: 0))
+        try store.save(Self.install(7, at: 1_790_000_200))
+        #expect(try other.install(hubID: 7)?.status == .active)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func anInstallIDIsClaimedOnceUntilReleasedAndItsOutcomeIsKept(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        #expect(try store.claim(installID: "a", at: 100, staleAfter: 80))
+        #expect(try !other.claim(installID: "a", at: 101, staleAfter: 80))
+        #expect(try other.claimState(installID: "a") == InstallClaim(installID: "a", claimedAt: 100, outcome: nil))
+        try store.releaseClaim(installID: "a")
+        #expect(try other.claimState(installID: "a") == nil)
+        #expect(try other.claim(installID: "a", at: 102, staleAfter: 80))
+        let outcome = InstallClaim.Outcome(hubID: 7, account: "hub7.hubspot.com", ungrantedOptionalScopes: ["social"])
+        try other.finishClaim(installID: "a", outcome: outcome, at: 103)
+        #expect(try store.claimState(installID: "a")?.outcome == outcome)
+        // A finished claim is not given up, nor taken over as stale.
+        try store.releaseClaim(installID: "a")
+        #expect(try !store.claim(installID: "a", at: 10_000, staleAfter: 80))
+        #expect(try store.claimState(installID: "a")?.outcome == outcome)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func anUnfinishedClaimOfADeadClaimerIsTakenOver(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        #expect(try store.claim(installID: "b", at: 100, staleAfter: 80))
+        #expect(try !other.claim(installID: "b", at: 180, staleAfter: 80))
+        #expect(try other.claim(installID: "b", at: 181, staleAfter: 80))
+        #expect(try store.claimState(installID: "b")?.claimedAt == 181)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func manyThreadsClaimingOneInstallIDWinOnce(kind: Kind) throws {
+        let (store, _) = try kind.make(in: directory)
+        let stores = try (0..<8).map { _ in try kind.make(in: directory).0 }
+        _ = store
+        let wins = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            if (try? stores[index].claim(installID: "c", at: 100, staleAfter: 80)) == true { wins.add() }
+        }
+        #expect(wins.value == 1)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func theRefreshLockExcludesOthersUntilReleased(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        let held = try store.refreshLock(hubID: 7, waiting: 1)
+        #expect(throws: TokenStoreError.self) { try other.refreshLock(hubID: 7, waiting: 0.2) }
+        // Other accounts are not held up.
+        try other.refreshLock(hubID: 8, waiting: 0.2).release()
+        held.release()
+        try other.refreshLock(hubID: 7, waiting: 0.2).release()
+    }
+
+    /// Thread-safe count for the concurrent tests.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
+    }
+}
