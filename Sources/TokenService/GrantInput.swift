@@ -46,9 +46,27 @@ package enum GrantInput {
         guard case .integer(let issuedAt)? = json["issued_at"] else {
             throw Rejection(detail: "the grant has no whole-number issued_at")
         }
+        // Present only with PKCE: the exchange must then carry it, or HubSpot refuses the code.
+        let verifier: Secret?
+        switch json["code_verifier"] {
+        case nil, .null?: verifier = nil
+        case .string(let value)? where isVerifier(value): verifier = Secret(value)
+        default: throw Rejection(detail: "the grant's code_verifier is not a PKCE verifier")
+        }
         return AuthorizationGrant(
             code: AuthorizationCode(try string("code")), redirectURI: try string("redirect_uri"),
             clientID: try string("client_id"), scopes: try strings("scopes"),
-            optionalScopes: try strings("optional_scopes"), issuedAt: issuedAt, requestID: try string("request_id"))
+            optionalScopes: try strings("optional_scopes"), issuedAt: issuedAt, requestID: try string("request_id"),
+            flow: json["flow"]?.string.flatMap(AuthorizationGrant.Flow.init(rawValue:)) ?? .install,
+            installID: installID(from: bytes) ?? "", codeVerifier: verifier)
+    }
+
+    /// RFC 7636's verifier alphabet and length: 43 to 128 of `A-Z a-z 0-9 - . _ ~`.
+    static func isVerifier(_ value: String) -> Bool {
+        (43...128).contains(value.utf8.count)
+            && value.utf8.allSatisfy { byte in
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+            }
     }
 }

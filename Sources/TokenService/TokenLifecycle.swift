@@ -210,7 +210,7 @@ package struct TokenLifecycle: Sendable {
             let words: String
             switch error {
             case .timedOut: words = "did not answer within \(HubSpotExchangeHook.seconds(timeout))"
-            case .connection(let reason): words = "was unreachable (\(reason))"
+            case .connection(let reason), .unreached(let reason): words = "was unreachable (\(reason))"
             case .tooLarge: words = "answered more than we read"
             case .badURL: throw LifecycleFailure(.misconfigured, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
             }

@@ -64,7 +64,7 @@ struct ExtremeAnswerTests {
     func exchangeWithAnAbsurdLifetimeStoresAnUnknownExpiry(_ lifetime: Int64) throws {
         let standIn = try PythonServer.standIn(extra: ["--access-token-ttl", String(lifetime)])
         let directory = TemporaryDirectory()
-        let store = try TokenStore(path: directory.path + "/tokens.sqlite3")
+        let store = try SQLiteTokenStore(path: directory.path + "/tokens.sqlite3")
         let hook = HubSpotExchangeHook(
             tokenURL: standIn.url + "/oauth/v3/token", clientSecret: Secret(StandIn.clientSecret), timeout: 5,
             store: store, now: { 1_790_000_000 })
