@@ -58,7 +58,7 @@ package struct ExecHook: TokenHook {
             throw HookFailure(.failed, detail: "could not run hook: \(error)")
         }
 
-        let stderr = StderrExcerpt.render(run.stderr.bytes, redacting: grant.code)
+        let stderr = StderrExcerpt.render(run.stderr.bytes, redacting: grant.code, truncated: run.stderr.overflowed)
         func failure(_ kind: HookFailure.Kind, _ what: String) -> HookFailure {
             HookFailure(kind, detail: stderr.isEmpty ? what : "\(what); stderr: \(stderr)")
         }

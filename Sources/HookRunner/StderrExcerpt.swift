@@ -13,12 +13,15 @@ enum StderrExcerpt {
     private static let marker = Array("<redacted>".utf8)
     private static let ellipsis = Array("…".utf8)
 
-    static func render(_ stderr: [UInt8], redacting code: AuthorizationCode) -> String {
+    /// `truncated`: the capture was cut at its limit, so it may end inside a copy of the code.
+    static func render(_ stderr: [UInt8], redacting code: AuthorizationCode, truncated: Bool = false) -> String {
         let text = String(decoding: stderr, as: UTF8.self).trimmingWhitespace()
         let visibleText = visible(text)
         var masked = [Bool](repeating: false, count: visibleText.count)
         for form in spellings(of: code) {
-            markOccurrences(of: visible(form), in: visibleText, mask: &masked)
+            let needle = visible(form)
+            markOccurrences(of: needle, in: visibleText, mask: &masked)
+            if truncated { markCutCopy(of: needle, in: visibleText, mask: &masked) }
         }
 
         var excerpt: [UInt8] = []
@@ -91,6 +94,19 @@ enum StderrExcerpt {
             }
         }
         return bytes
+    }
+
+    /// Marks the end of `haystack` where it is the start of `needle`: the first bytes of a copy
+    /// that the capture's limit cut off, which a whole-copy search cannot find.
+    private static func markCutCopy(of needle: [UInt8], in haystack: [UInt8], mask: inout [Bool]) {
+        var length = min(needle.count - 1, haystack.count)
+        while length > 0 {
+            if haystack[(haystack.count - length)...].elementsEqual(needle[..<length]) {
+                for position in (haystack.count - length)..<haystack.count { mask[position] = true }
+                return
+            }
+            length -= 1
+        }
     }
 
     /// Marks every occurrence of `needle`, overlapping ones included, in linear time

@@ -13,6 +13,8 @@ internal import InstallCrypto
 /// anywhere but back to HubSpot (or a host the operator named).
 extension InstallResponder {
     static let marketplaceRoute = "install"
+    /// How long the one-time marker of a `direct` code outlives the state TTL: a day.
+    static let codeMarkerRetention: Int64 = 86_400
 
     func marketplaceInstall(_ request: Request, requestID: String) -> Response {
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -125,8 +127,12 @@ extension InstallResponder {
         let marker = SHA256.hash(data: Array(checked.value.utf8)).bytes
         let grant = marketplaceGrant(
             checked, issuedAt: now, installID: InstallID.forCode(checked), requestID: requestID)
+        // A state's marker may go once its state has expired; a code has no expiry of ours, so its
+        // marker is kept as if it were minted `codeMarkerRetention` from now: long past any code
+        // HubSpot would still accept.
+        let keptFrom = now + Self.codeMarkerRetention
         return onceWithHookSlot(
-            marker, issuedAt: now, now: now, replayed: "code_replayed", refuse: { refuse($0, returnURL: returnURL) }
+            marker, issuedAt: keptFrom, now: now, replayed: "code_replayed", refuse: { refuse($0, returnURL: returnURL) }
         ) {
             runHook(grant, returnURL: returnURL)
         }
@@ -168,7 +174,7 @@ extension InstallResponder {
     /// A refusal once `returnUrl` has passed its checks: the page's fixed words and a link back to it.
     private func refuse(_ refusal: Refusal, returnURL: ReturnURL) -> Response {
         Response(
-            status: refusal.page.status, headers: Self.pageHeaders + [.init("Cache-Control", "no-store")],
+            status: refusal.page.status, headers: Self.headers(of: refusal.page),
             body: pages.marketplace(refusal.page, returnURL: returnURL), reason: refusal.reason,
             route: Self.marketplaceRoute)
     }

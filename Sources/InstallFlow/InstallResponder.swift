@@ -52,12 +52,9 @@ package final class InstallResponder: Sendable {
         self.pages = pages
         var prebuilt = [Page: Response]()
         for page in Page.allCases {
-            var headers = Self.pageHeaders
-            headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
-            if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
-            if page == .hookBusy { headers.append(.init("Retry-After", "5")) }
             prebuilt[page] = Response(
-                status: page.status, headers: headers, body: pages.body(page), reason: "ok", route: "other"
+                status: page.status, headers: Self.headers(of: page), body: pages.body(page), reason: "ok",
+                route: "other"
             ).prepared()
         }
         self.prebuilt = prebuilt
@@ -82,6 +79,15 @@ package final class InstallResponder: Sendable {
         .init("X-Frame-Options", "DENY"),
     ]
     static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
+
+    /// The headers a page is served with, wherever its body comes from.
+    static func headers(of page: Page) -> [Response.Header] {
+        var headers = pageHeaders
+        headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
+        if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
+        if page == .hookBusy { headers.append(.init("Retry-After", "5")) }
+        return headers
+    }
 
     package func respond(to request: Request) -> Response {
         let requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)

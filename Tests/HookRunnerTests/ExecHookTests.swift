@@ -264,6 +264,23 @@ struct ExecHookTests {
         #expect(!failure.detail.contains("SEC"))
     }
 
+    @Test func codeCutByTheCaptureLimitLeavesNoPrefixBehind() throws {
+        // The capture keeps the first 64 KiB; a copy of the code across that limit loses its end,
+        // and what is left of it (after whitespace that the excerpt trims) must not reach the log.
+        let code = "na1-bf69759-SECRET-CODE"
+        let scripts = try HookScripts()
+        let padding = String(repeating: "\n", count: 65_536 - 20)
+        let log = try scripts.write("stderr", Array((padding + "bad code " + code + " and more").utf8))
+        let path = try scripts.script("cat '\(log)' >&2; exit 1")
+
+        let failure = try #require(throws: HookFailure.self) {
+            try ExecHook.testing(path).exchange(.sample(code: code))
+        }
+
+        #expect(failure.detail.contains("bad code <redacted>"))
+        #expect(!failure.detail.contains("na1"))
+    }
+
     @Test(arguments: [
         #"a/b"c\d"#,  // raw
         #"a/b\"c\\d"#,  // as in the JSON body

@@ -76,7 +76,10 @@ struct Flow {
     let clock: TestClock
     let configuration: Configuration
 
-    init(_ changes: [String: String?] = [:], hook: RecordingHook = RecordingHook(), hookSlots: Int = 1) throws {
+    init(
+        _ changes: [String: String?] = [:], hook: RecordingHook = RecordingHook(), hookSlots: Int = 1,
+        nonces: any NonceStore = MemoryNonceStore()
+    ) throws {
         configuration = try Fixture.configuration(changes)
         let clock = TestClock()
         let counter = Atomic<UInt8>(0)
@@ -84,7 +87,7 @@ struct Flow {
         self.hook = hook
         responder = InstallResponder(
             configuration: configuration, pages: try Pages.load(configuration: configuration), hook: hook,
-            nonces: MemoryNonceStore(),
+            nonces: nonces,
             environment: FlowEnvironment(
                 now: { clock.now },
                 // Distinct, reproducible bytes per call.

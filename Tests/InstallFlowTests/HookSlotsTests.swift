@@ -178,3 +178,37 @@ struct HookSlotsTests {
         }
     }
 }
+
+/// The Marketplace routes run hooks too, through the same slots.
+struct MarketplaceHookSlotsTests {
+    static let back = "https%3A%2F%2Fapp.hubspot.com%2Fback"
+
+    @Test func aDirectInstallFindingEverySlotTakenIsBusyAndItsCodeStillWorks() throws {
+        let box = HookSlotsTests.FlowBox()
+        let answers = Mutex<[Response]>([])
+        let calls = Atomic<Int>(0)
+        let hook = RecordingHook { _ in
+            if calls.add(1, ordering: .relaxed).newValue == 1 {
+                let answer = box.flow.get("/oauth/install?code=second&returnUrl=\(Self.back)")
+                answers.withLock { $0.append(answer) }
+            }
+            return HookOutcome()
+        }
+        box.flow = try Flow(["INSTALL_MARKETPLACE": "direct"], hook: hook, hookSlots: 1)
+        let flow = box.flow
+
+        let done = flow.get("/oauth/install?code=first&returnUrl=\(Self.back)")
+        #expect(done.status == 303)
+        let busy = try #require(answers.withLock { $0.first })
+        #expect(busy.status == 503)
+        #expect(busy.reason == "hook_busy")
+        #expect(busy.header("Retry-After") == "5")
+        #expect(busy.header("Cache-Control") == "no-store")
+        #expect(flow.hook.grants.map(\.code.value) == ["first"])
+
+        // The busy answer did not use the code up: HubSpot's retry (or a reload) goes through.
+        let again = flow.get("/oauth/install?code=second&returnUrl=\(Self.back)")
+        #expect(again.status == 303)
+        #expect(flow.hook.grants.map(\.code.value) == ["first", "second"])
+    }
+}

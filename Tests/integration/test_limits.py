@@ -146,3 +146,44 @@ def test_the_fixed_refusal_page_is_valid_html5():
     assert problems == []
     text = page.read_text()
     assert "{{" not in text and 'href="/assets/style.css"' in text and "<script" not in text
+
+
+def test_every_oauth_location_of_the_shipped_nginx_site_is_limited():
+    """A route added under /oauth/ without the limit would be the one a script uses: each exact
+    location there carries the zone, the 429 status and the fixed page."""
+    site = (REPO / "deploy" / "nginx" / "hubspot-install.conf").read_text()
+    blocks = re.findall(r"location = (/oauth/\S+) \{(.*?)\}", site, re.S)
+    assert {path for path, _ in blocks} >= {"/oauth/authorize", "/oauth/callback", "/oauth/install"}
+    for path, body in blocks:
+        assert "limit_req zone=hubspot_install_oauth" in body, path
+        assert "limit_req_status 429;" in body and "error_page 429 /too-many-requests.html;" in body, path
+
+
+def test_nginx_limits_marketplace_installs_with_junk_codes(tmp_path):
+    """HubSpot's direct Marketplace flow needs no state: without the limit, a script could send
+    junk codes as fast as it likes, each running the hook."""
+    hook = Hook(tmp_path / "hook")
+    values = settings(tmp_path, hook, INSTALL_MARKETPLACE="direct")
+    config = write_config(tmp_path / "hubspot-install.env", values)
+    responder = Responder(tmp_path, config, threads=4)
+    try:
+        nginx = Nginx(tmp_path, responder.socket_path, shipped_limits=True)
+    except BaseException:
+        responder.stop()
+        raise
+    try:
+        statuses = []
+        with requests.Session() as session:
+            for index in range(BURST):
+                answer = session.get(
+                    f"{nginx.url}/oauth/install?code=na1-junk-{index:06d}&returnUrl=https://app.hubspot.com/x",
+                    allow_redirects=False, timeout=30)
+                statuses.append(answer.status_code)
+        passed, refused = statuses.count(303), statuses.count(429)
+        assert passed + refused == BURST, statuses
+        assert refused >= BURST - 30 and 1 <= passed <= 25, statuses
+        assert len(hook.runs()) == passed
+        assert requests.get(nginx.url + "/healthz", timeout=10).status_code == 200
+    finally:
+        nginx.stop()
+        responder.stop()
