@@ -50,5 +50,6 @@ let package = Package(
         .testTarget(name: "InstallCryptoTests", dependencies: ["InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "InstallFlowTests", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "TokenHooksTests", dependencies: ["TokenHooks", "InstallFlow"], swiftSettings: strict),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "InstallFlow"], swiftSettings: strict),
     ]
 )
