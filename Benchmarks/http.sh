@@ -89,7 +89,8 @@ wait_until 20 "hubspot-install to start" grep -q '"started"' "$work/ours.log"
 our_threads=$(grep -o '"threads":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
 our_workers=$(grep -o '"workers":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
 total_threads=$((our_threads * our_workers))
-wait_until 20 "hubspot-install's workers" test "$(grep -c '"worker_ready"' "$work/ours.log")" -ge "$our_workers"
+workers_ready() { (($(grep -c '"worker_ready"' "$work/ours.log") >= our_workers)); }
+wait_until 20 "hubspot-install's workers" workers_ready
 
 # --- the C hello, with as many threads as ours in all ---
 cc -O2 -pthread -o "$work/c-hello" Benchmarks/c-hello/hello.c -lfcgi
