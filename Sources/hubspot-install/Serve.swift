@@ -85,7 +85,8 @@ struct Serve: ParsableCommand {
         let threads = threads ?? Master.defaultThreadCount()
         let master = Master(
             listener: listener, workers: workers ?? Master.defaultWorkerCount, threads: threads,
-            workerArguments: ["serve", "--worker", "--threads", String(threads)] + (config.map { ["--config", $0] } ?? []),
+            workerArguments: ["serve", "--worker", "--threads", String(threads)]
+                + (config.map { ["--config", $0] } ?? []),
             configuration: Self.checked(configuration),
             reload: { Self.reloaded(environment: settings, file: config) })
         try master.run()

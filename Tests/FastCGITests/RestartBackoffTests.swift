@@ -16,8 +16,10 @@ struct RestartBackoffTests {
         var backoff = RestartBackoff()
         let delays = (0..<10).map { _ in backoff.delay(afterRunning: 20_000) }
         #expect(
-            delays == [100_000, 200_000, 400_000, 800_000, 1_600_000, 3_200_000, 6_400_000, 10_000_000, 10_000_000,
-                10_000_000])
+            delays == [
+                100_000, 200_000, 400_000, 800_000, 1_600_000, 3_200_000, 6_400_000, 10_000_000, 10_000_000,
+                10_000_000,
+            ])
         #expect(backoff.quickDeaths == 10)
     }
 
