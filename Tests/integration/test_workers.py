@@ -203,7 +203,8 @@ def test_a_worker_that_dies_at_once_is_restarted_with_growing_pauses_never_in_a_
 
 
 def test_sigterm_drains_every_worker_and_exits_0(make_stack):
-    stack = make_stack(workers=2, threads=2, hook_options={"sleep": 1.5})
+    # Eight threads a worker, so even three hooks on one worker stay within its hook concurrency.
+    stack = make_stack(workers=2, threads=8, hook_options={"sleep": 1.5})
     ready_workers(stack, 2)
     flows = [stack.authorize() for _ in range(3)]
     responses = {}
