@@ -75,5 +75,6 @@ let package = Package(
         .testTarget(
             name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
             swiftSettings: strict),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "InstallFlow"], swiftSettings: strict),
     ]
 )

@@ -89,7 +89,8 @@ wait_until 20 "hubspot-install to start" grep -q '"started"' "$work/ours.log"
 our_threads=$(grep -o '"threads":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
 our_workers=$(grep -o '"workers":[0-9]*' "$work/ours.log" | head -1 | cut -d: -f2)
 total_threads=$((our_threads * our_workers))
-wait_until 20 "hubspot-install's workers" test "$(grep -c '"worker_ready"' "$work/ours.log")" -ge "$our_workers"
+workers_ready() { (($(grep -c '"worker_ready"' "$work/ours.log") >= our_workers)); }
+wait_until 20 "hubspot-install's workers" workers_ready
 
 # --- the C hello, with as many threads as ours in all ---
 cc -O2 -pthread -o "$work/c-hello" Benchmarks/c-hello/hello.c -lfcgi
@@ -146,10 +147,16 @@ peak_kib() {
     for pid in $(family "$1"); do total=$((total + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status"))); done
     echo "$total"
 }
+# RSS counts the shared libraries again in every process; PSS shares them out: the family's real cost.
+pss_kib() {
+    local total=0 pid
+    for pid in $(family "$1"); do total=$((total + $(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup"))); done
+    echo "$total"
+}
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 meta="$work/rows.tsv"
-printf 'round\tname\tpath\twrk_output\tpeak_kib\tcpu_ticks\tload_before\tload_after\n' >"$meta"
+printf 'round\tname\tpath\twrk_output\tpeak_kib\tpss_kib\tcpu_ticks\tload_before\tload_after\n' >"$meta"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((round = 1; round <= rounds; round++)); do
     index=0
@@ -166,7 +173,8 @@ for ((round = 1; round <= rounds; round++)); do
         timeout $((duration + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 5s \
             --latency "$base$path" >"$out"
         after_cpu=$(cpu_ticks "$pid")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
+            "$(pss_kib "$pid")" \
             $((after_cpu - before_cpu)) "$before_load" "$(load1)" >>"$meta"
     done
 done
@@ -191,4 +199,4 @@ done
 } >"$work/header.txt"
 
 python3 Benchmarks/http_report.py --header "$work/header.txt" --rows "$meta" --in-process "$work/in-process.txt" \
-    --clock-ticks "$(getconf CLK_TCK)"
+    --clock-ticks "$(getconf CLK_TCK)" --workers "$our_workers"

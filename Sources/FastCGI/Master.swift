@@ -80,23 +80,34 @@ package final class Master {
 
     /// Serves until SIGTERM or SIGINT and every worker has finished; returns, or throws when the
     /// workers had to be killed (the grace period ran out, or a second SIGTERM/SIGINT came).
-    /// Call it on the main thread of a process that has started no other thread.
+    /// Call it once, on the main thread; it closes the listener when it returns or throws.
     package func run() throws(ServerError) {
         guard access(Self.executable, X_OK) == 0 else {
-            throw .system(.workers, "cannot find this program's executable at \(Self.executable) to start workers")
+            let failure = ServerError.system(
+                .workers, "cannot find this program's executable at \(Self.executable) to start workers")
+            listener.close()
+            throw failure
         }
         Signals.setMask(blocking: Signals.masterSignals)
         Signals.ignoreStray()
         for number in Signals.masterSignals { signal(number, SIG_DFL) }
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw .system(.workers, "cannot create the readiness pipe") }
+        guard pipe(&ends) == 0 else {
+            let failure = ServerError.system(.workers, "cannot create the readiness pipe")
+            listener.close()
+            throw failure
+        }
         // Above the descriptors a worker's are moved to (0 and 3), close-on-exec, never blocking.
         var moved = [Int32]()
         for fd in ends {
             moved.append(fcntl(fd, F_DUPFD_CLOEXEC, Int32(10)))
             close(fd)
         }
-        guard moved.allSatisfy({ $0 >= 0 }) else { throw .system(.workers, "cannot set up the readiness pipe") }
+        guard moved.allSatisfy({ $0 >= 0 }) else {
+            let failure = ServerError.system(.workers, "cannot set up the readiness pipe")
+            listener.close()
+            throw failure
+        }
         readiness = (moved[0], moved[1])
         for fd in moved { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         defer {
@@ -121,14 +132,14 @@ package final class Master {
 
         while true {
             let received = Signals.wait(for: Signals.masterSignals, milliseconds: millisecondsToNextTask())
-            switch received?.number {
-            case SIGTERM?, SIGINT?:
+            switch received {
+            case let number? where number == SIGTERM || number == SIGINT:
                 if stopDeadline == nil {
-                    beginStop(signal: received!.number)
+                    beginStop(signal: number)
                 } else {
-                    try killRemaining("a second \(Signals.name(received!.number))")
+                    try killRemaining("a second \(Signals.name(number))")
                 }
-            case SIGHUP?:
+            case SIGHUP:
                 if stopDeadline == nil { reloadService() }
             default:
                 break  // SIGCHLD, SIGUSR2 or the next task's time: looked at below, every time.

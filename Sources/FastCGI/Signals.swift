@@ -57,21 +57,14 @@ enum Signals {
         for number in numbers { signal(number, SIG_DFL) }
     }
 
-    /// A signal taken by `wait`, and who sent it (0 when the kernel did).
-    struct Received {
-        let number: Int32
-        let sender: pid_t
-    }
-
-    /// Waits at most `milliseconds` for one of `numbers` (which must be blocked); nil on timeout.
-    static func wait(for numbers: [Int32], milliseconds: Int) -> Received? {
+    /// Waits at most `milliseconds` for one of `numbers` (which must be blocked); returns its
+    /// number, or nil on timeout.
+    static func wait(for numbers: [Int32], milliseconds: Int) -> Int32? {
         var set = set(numbers)
         let clamped = max(0, milliseconds)
         var timeout = timespec(tv_sec: clamped / 1000, tv_nsec: (clamped % 1000) * 1_000_000)
-        var info = siginfo_t()
-        let number = sigtimedwait(&set, &info, &timeout)
-        guard number > 0 else { return nil }
-        return Received(number: number, sender: info._sifields._kill.si_pid)
+        let number = sigtimedwait(&set, nil, &timeout)
+        return number > 0 ? number : nil
     }
 
     /// `SIGKILL` for 9: the name a log line shows for a worker's death.

@@ -78,7 +78,8 @@ struct Serve: ParsableCommand {
         // templates and hook good. Each worker builds its own.
         let master = Master(
             listener: listener, workers: workers ?? Master.defaultWorkerCount, threads: threads,
-            workerArguments: ["serve", "--worker", "--threads", String(threads)] + (config.map { ["--config", $0] } ?? []),
+            workerArguments: ["serve", "--worker", "--threads", String(threads)]
+                + (config.map { ["--config", $0] } ?? []),
             configuration: Self.checked(configuration),
             reload: { Self.reloaded(environment: environment, file: config, threads: threads) })
         try master.run()

@@ -209,6 +209,27 @@ def test_socket_activation_as_the_units_describe_it(tmp_path, cleanup):
     assert stat.S_ISSOCK(os.stat(installed.socket_path).st_mode)
 
 
+def test_systemctl_reload_as_the_unit_describes_it_keeps_serving(tmp_path, cleanup):
+    """`ExecReload=` run as systemd would (with $MAINPID), on the socket systemd passed: new workers
+    take over the inherited socket and the old ones leave it to them, still open."""
+    installed = Installed(tmp_path)
+    responder = socket_activate(installed)
+    cleanup(responder)
+    nginx = Nginx(tmp_path, installed.socket_path)
+    cleanup(nginx)
+    assert front_get(nginx.url, "/healthz").status_code == 200
+    command = one(unit_file(installed.service), "Service", "ExecReload").replace(
+        "$MAINPID", str(responder.process.pid))
+    subprocess.run(shlex.split(command), check=True, timeout=10)
+    wait_for(lambda: any(line.get("event") == "reloaded" for line in json_log_lines(responder.stderr())),
+             timeout=15, what="the reload")
+    wait_for(lambda: sum(1 for line in json_log_lines(responder.stderr()) if line.get("event") == "worker_exited")
+             == 2, timeout=15, what="the old workers to finish")
+    check_install_flow(nginx.url, installed.hook, responder.stderr)
+    assert responder.stop() == 0
+    assert stat.S_ISSOCK(os.stat(installed.socket_path).st_mode)
+
+
 def test_inetd_style_with_the_listening_socket_on_fd_0(tmp_path, cleanup):
     """`--inetd` without `--accept` is systemd's StandardInput=socket with Accept=no: the
     listening socket on fd 0, which is served like spawn-fcgi's."""
