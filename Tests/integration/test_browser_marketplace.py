@@ -207,3 +207,22 @@ def test_direct_flow_with_the_exec_hook_runs_it_once(make_browser, make_install)
     assert grant["code"] == marketplace["code"] and grant["flow"] == "marketplace"
     assert "code_verifier" not in grant
     install.assert_nothing_leaked(browser.source())
+
+
+def test_a_return_url_the_operator_did_not_allow_is_refused_in_the_browser(make_browser, make_install):
+    """Without INSTALL_RETURN_HOSTS the stand-in's return page is just another host: the install URL
+    refuses to send anyone there, hands out no state and sets no cookie."""
+    install = make_install("sign-in", INSTALL_RETURN_HOSTS=None)
+    browser = make_browser()
+    open_listing(browser, install, "marketplace-sign-in-1-listing")
+    browser.click("Install app")
+    assert browser.url.startswith(install.url + "/oauth/install?step=authorize&returnUrl=")
+    assert browser.h1() == "This install link did not come from HubSpot"
+    assert browser.document()["status"] == 400
+    assert "Back to HubSpot" not in browser.text()
+    assert browser.cookies() == {}
+    assert only_install(install)["state"] is None
+    assert install.hook_runs() == 0
+    assert install.reasons("install") == ["return_url_invalid"]
+    browser.screenshots("marketplace-refused-return-url")
+    browser.assert_accessible()
