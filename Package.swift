@@ -40,6 +40,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz harnesses for every parser of outside input; `Tests/fuzz.sh` builds `install-fuzz` with
+        // libFuzzer (README: fuzzing), a normal build replays inputs with it.
+        .target(
+            name: "FuzzHarnesses", dependencies: ["InstallCrypto", "InstallFlow", "TokenHooks", "FastCGI"],
+            swiftSettings: strict),
+        .executableTarget(name: "install-fuzz", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
         // Benchmarks are not tests: `swift run -c release install-bench` (see README).
         .executableTarget(
             name: "install-bench",
@@ -50,5 +56,6 @@ let package = Package(
         .testTarget(name: "InstallCryptoTests", dependencies: ["InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "InstallFlowTests", dependencies: ["InstallFlow", "InstallCrypto"], swiftSettings: strict),
         .testTarget(name: "TokenHooksTests", dependencies: ["TokenHooks", "InstallFlow"], swiftSettings: strict),
+        .testTarget(name: "FuzzHarnessesTests", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,23 @@
+/// One fuzz target: a name, which is also the folder of its seeds (`Tests/Fuzz/corpus/<name>`) and of
+/// the inputs that once broke it (`Tests/Fuzz/regressions/<name>`), and a function that hands the bytes
+/// to one parser of outside input and traps when an invariant of that parser breaks.
+///
+/// A trap is what libFuzzer records as a crash, and what makes the replay test fail, so one `check`
+/// serves both. Adding a harness: a `FuzzHarness+Name.swift` with a `static let`, and one line in
+/// `FuzzHarness+Registry.swift`.
+package struct FuzzHarness: Sendable {
+    package let name: String
+    private let body: @Sendable ([UInt8]) -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable ([UInt8]) -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    package func run(_ bytes: [UInt8]) { body(bytes) }
+
+    /// Stops the process with the broken invariant's words; never with the input, which the crash file holds.
+    static func check(_ condition: Bool, _ invariant: @autoclosure () -> String, line: UInt = #line) {
+        if !condition { fatalError("fuzz invariant broken: \(invariant())", line: line) }
+    }
+}
