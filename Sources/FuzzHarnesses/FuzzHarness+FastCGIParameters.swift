@@ -41,7 +41,7 @@ extension FuzzHarness {
                 return copy
             }
         }
-        defer { strings.forEach { $0.deallocate() } }
+        defer { for string in strings { string.deallocate() } }
         var array: [UnsafeMutablePointer<CChar>?] = strings + [nil]
         array.withUnsafeMutableBufferPointer { array in
             let read = Parameters.read(array.baseAddress, limit: limit)
@@ -52,7 +52,8 @@ extension FuzzHarness {
                 func value(_ name: String) -> String? { exact[Array(name.utf8)] }
                 let expected = Request(
                     method: value("REQUEST_METHOD"), requestURI: value("REQUEST_URI"), scriptName: value("SCRIPT_NAME"),
-                    pathInfo: value("PATH_INFO"), queryString: value("QUERY_STRING"), cookieHeader: value("HTTP_COOKIE"))
+                    pathInfo: value("PATH_INFO"), queryString: value("QUERY_STRING"), cookieHeader: value("HTTP_COOKIE")
+                )
                 check(
                     request.request.method == expected.method && request.request.path == expected.path
                         && request.request.query == expected.query

@@ -13,7 +13,9 @@ extension FuzzHarness {
         let text = String(decoding: bytes, as: UTF8.self)
         let encoded = Array(PercentEncoding.encode(text).utf8)
         check(
-            !encoded.contains { [UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "#"), UInt8(ascii: "+")].contains($0) },
+            !encoded.contains {
+                [UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "#"), UInt8(ascii: "+")].contains($0)
+            },
             "an encoded value holds a delimiter")
         let roundTrip = encoded.withUnsafeBufferPointer { CallbackQuery.percentDecode($0) }
         check(roundTrip == text, "an encoded value does not decode back to itself")

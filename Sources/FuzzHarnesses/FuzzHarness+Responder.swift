@@ -49,7 +49,8 @@ extension FuzzHarness {
         // A finished install leaves a receipt; the success page names the account, escaped.
         if let receipt = response.headers.first(where: { $0.name == "Set-Cookie" && $0.value.contains("-receipt=") }) {
             let installed = fuzz.responder.respond(
-                to: Request(method: "GET", path: "/installed", cookieHeader: String(receipt.value.prefix { $0 != ";" })))
+                to: Request(method: "GET", path: "/installed", cookieHeader: String(receipt.value.prefix { $0 != ";" }))
+            )
             checkResponse(installed, query: "")
             if account.contains("<") {
                 check(!installed.body.contains(Array(account.utf8)), "an account was put into the page unescaped")

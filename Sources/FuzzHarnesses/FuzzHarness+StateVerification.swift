@@ -27,10 +27,14 @@ extension FuzzHarness {
             case .failure(.expired): check(expired, "a state in time was called expired")
             case .failure: check(false, "a genuine state was refused")
             }
-            check(signer.verify(state, binding: nil, now: now) == .failure(.bindingMissing), "a state passed without cookie")
+            check(
+                signer.verify(state, binding: nil, now: now) == .failure(.bindingMissing),
+                "a state passed without cookie")
             var other = binding
             other[Int(input.byte()) % 32] ^= input.byte() | 1
-            check(signer.verify(state, binding: other, now: now) == .failure(.badTag), "a state passed in another browser")
+            check(
+                signer.verify(state, binding: other, now: now) == .failure(.badTag), "a state passed in another browser"
+            )
             let claims = signer.unverifiedClaims(state)
             check(claims?.issuedAt == issuedAt && claims?.nonce == nonce, "the claims of a genuine state were misread")
             return

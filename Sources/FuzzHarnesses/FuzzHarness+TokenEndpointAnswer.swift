@@ -19,7 +19,9 @@ extension FuzzHarness {
             case .success(let facts):
                 check(status == 200, "a \(status) answer was read as a success")
                 if let expiresIn = facts.expiresIn { check(expiresIn > 0, "a lifetime that is not positive was kept") }
-                if let type = facts.tokenType { check(!type.isEmpty && type.utf8.count <= 40, "a token type is no word") }
+                if let type = facts.tokenType {
+                    check(!type.isEmpty && type.utf8.count <= 40, "a token type is no word")
+                }
             case .failure(let failure):
                 // The detail goes to the log: one line of plain words, at most a short status word
                 // of HubSpot's, never the body.

@@ -41,7 +41,8 @@ package enum FuzzEntryPoints {
     /// The same for the metadata (or introspection) endpoint's answer.
     package static func metadataAnswer(status: Int, body: [UInt8]) -> Result<TokenFacts, HookFailure> {
         do throws(HookFailure) {
-            let metadata = try TokenEndpointAnswer.metadata(from: HTTPResponse(status: status, headers: [:], body: body))
+            let metadata = try TokenEndpointAnswer.metadata(
+                from: HTTPResponse(status: status, headers: [:], body: body))
             return .success(
                 TokenFacts(
                     hasTokens: false, expiresIn: nil, tokenType: nil, hubID: metadata.hubID,

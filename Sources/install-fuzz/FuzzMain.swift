@@ -10,13 +10,13 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 #if FUZZING
-/// libFuzzer's driver, in its runtime that `-sanitize=fuzzer` links in.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+    /// libFuzzer's driver, in its runtime that `-sanitize=fuzzer` links in.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 #endif
 
 /// `FUZZ_HARNESS=<name> install-fuzz [libFuzzer flags] [corpus...]` in the fuzzing build;
@@ -31,23 +31,25 @@ enum FuzzMain {
 
     static func main() {
         #if FUZZING
-        // SwiftPM makes this the program's entry point; hand the arguments to libFuzzer as its own
-        // main would.
-        _ = harness
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzzOne))
+            // SwiftPM makes this the program's entry point; hand the arguments to libFuzzer as its own
+            // main would.
+            _ = harness
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(runFuzzerDriver(&argc, &argv, fuzzOne))
         #else
-        let arguments = CommandLine.arguments.dropFirst()
-        guard let name = arguments.first, let harness = FuzzHarness.named(name), arguments.count > 1 else { usage() }
-        for path in arguments.dropFirst() {
-            guard let bytes = readFile(path) else {
-                printError("install-fuzz: cannot read \(path)")
-                exit(1)
+            let arguments = CommandLine.arguments.dropFirst()
+            guard let name = arguments.first, let harness = FuzzHarness.named(name), arguments.count > 1 else {
+                usage()
             }
-            harness.run(bytes)
-            print("\(name): \(path) ok")
-        }
+            for path in arguments.dropFirst() {
+                guard let bytes = readFile(path) else {
+                    printError("install-fuzz: cannot read \(path)")
+                    exit(1)
+                }
+                harness.run(bytes)
+                print("\(name): \(path) ok")
+            }
         #endif
     }
 
