@@ -43,7 +43,7 @@ enum FuzzMain {
                 usage()
             }
             for path in arguments.dropFirst() {
-                guard let bytes = readFile(path) else {
+                guard let bytes = FuzzHarness.readInput(path) else {
                     printError("install-fuzz: cannot read \(path)")
                     exit(1)
                 }
@@ -64,18 +64,5 @@ enum FuzzMain {
     static func printError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
-
-    static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[..<count])
-        }
-        return ferror(file) == 0 ? bytes : nil
     }
 }

@@ -24,7 +24,7 @@ struct FuzzReplayTests {
         let seeds = Self.inputs("corpus", name)
         #expect(!seeds.isEmpty, "every harness has a seed corpus in Tests/Fuzz/corpus/\(name)")
         for file in seeds + Self.inputs("regressions", name) {
-            harness.run(Array(try Data(contentsOf: file)))
+            harness.run(try #require(FuzzHarness.readInput(file.path), "\(file.path) is readable"))
         }
     }
 
