@@ -34,7 +34,9 @@ package struct FuzzHarness: Sendable {
     }
 
     /// Stops the process with the broken invariant's words; never with the input, which the crash file holds.
-    static func check(_ condition: Bool, _ invariant: @autoclosure () -> String, line: UInt = #line) {
-        if !condition { fatalError("fuzz invariant broken: \(invariant())", line: line) }
+    static func check(
+        _ condition: Bool, _ invariant: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
+    ) {
+        if !condition { fatalError("fuzz invariant broken: \(invariant())", file: file, line: line) }
     }
 }
