@@ -60,6 +60,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz harnesses for every parser of outside input; `Tests/fuzz.sh` builds `install-fuzz` with
+        // libFuzzer (README: fuzzing), a normal build replays inputs with it.
+        .target(
+            name: "FuzzHarnesses",
+            dependencies: ["InstallCrypto", "InstallFlow", "HookRunner", "TokenService", "FastCGI"],
+            swiftSettings: strict),
+        .executableTarget(name: "install-fuzz", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
         // Benchmarks are not tests: `swift run -c release install-bench` (see README).
         .executableTarget(
             name: "install-bench",
@@ -76,5 +83,6 @@ let package = Package(
             name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
             swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "InstallFlow"], swiftSettings: strict),
+        .testTarget(name: "FuzzHarnessesTests", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
     ]
 )

@@ -33,6 +33,30 @@ echo "== swift test"
 swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run with)|error:"
 swift_status=${PIPESTATUS[0]}
 
+# ---- Fuzzing and sanitizers (README: "Fuzzing and sanitizers") ----
+# Each fuzz harness counts as one test, and so does each sanitizer run of the Swift tests; they
+# write "pass NAME" or "fail NAME" lines that the summary below adds up.
+echo "== fuzz (Tests/fuzz.sh)"
+bash Tests/fuzz.sh | tee "$results/fuzz.log"
+fuzz_status=${PIPESTATUS[0]}
+sed -n 's/^fuzz \([^:]*\): ok.*/pass fuzz-\1/p; s/^fuzz \([^:]*\): CRASH.*/fail fuzz-\1/p' \
+  "$results/fuzz.log" >>"$results/extra"
+if [ "$fuzz_status" -ne 0 ] && ! grep -q "^fail" "$results/extra"; then echo "fail fuzz-build" >>"$results/extra"; fi
+for run in address:asan thread:tsan; do
+  sanitizer=${run%%:*} scratch=.build-${run##*:}
+  echo "== swift test --sanitize=$sanitizer --scratch-path $scratch"
+  started=$SECONDS
+  # Leaks inside the toolchain's runtime libraries only (see the file); ThreadSanitizer needs none.
+  LSAN_OPTIONS="suppressions=$root/Tests/lsan.supp" \
+    swift test --sanitize="$sanitizer" --scratch-path "$scratch" >"$results/$sanitizer.log" 2>&1
+  status=$?
+  grep -E "^(✘|✔ Test run with)|error:|WARNING: ThreadSanitizer|ERROR: AddressSanitizer|SUMMARY: " \
+    "$results/$sanitizer.log" | head -20
+  echo "sanitize=$sanitizer: exit $status in $((SECONDS - started))s"
+  if [ "$status" -eq 0 ]; then echo "pass sanitize-$sanitizer"; else echo "fail sanitize-$sanitizer"; fi >>"$results/extra"
+done
+# ---- end of fuzzing and sanitizers ----
+
 echo "== integration tests"
 (cd Tests/integration && python3 -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" .)
 pytest_status=$?
@@ -55,9 +79,16 @@ except Exception:
     py_total, py_failed, py_skipped = 0, 1, 0
 if pytest_status != 0 and py_failed == 0:
     py_failed = 1
-passed = max(0, swift_total - swift_failed) + max(0, py_total - py_failed - py_skipped)
-failed = swift_failed + py_failed
+# Fuzz harnesses and sanitizer runs, one "pass NAME" / "fail NAME" line each.
+try:
+    extra = [line.split()[0] for line in open(f"{results}/extra", encoding="utf-8") if line.strip()]
+except OSError:
+    extra = []
+extra_failed = extra.count("fail")
+passed = max(0, swift_total - swift_failed) + max(0, py_total - py_failed - py_skipped) + extra.count("pass")
+failed = swift_failed + py_failed + extra_failed
 print(f"swift test: {swift_total} tests, {swift_failed} failed; integration: {py_total} tests, {py_failed} failed, {py_skipped} skipped")
+print(f"fuzz and sanitizers: {len(extra)} runs, {extra_failed} failed")
 print(f"{passed} passed, {failed} failed" + (f", {py_skipped} skipped" if py_skipped else ""))
 sys.exit(1 if failed else 0)
 PY

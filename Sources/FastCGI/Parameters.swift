@@ -1,5 +1,5 @@
 internal import Glibc
-import InstallFlow
+package import InstallFlow
 
 /// CGI/FastCGI parameters, read once into a dictionary in which the last value of a name wins.
 ///
@@ -47,7 +47,7 @@ package enum Parameters {
     /// One FastCGI request's parameters, straight into a `Request` (the last value of a name wins),
     /// and its `CONTENT_LENGTH`. Nil when the parameters are larger than `limit`: the caller rejects
     /// the request rather than act on a part of it.
-    static func readRequest(
+    package static func readRequest(
         _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit
     ) -> (request: Request, contentLength: String?)? {
         var values = [String?](repeating: nil, count: Name.allCases.count)
@@ -65,7 +65,9 @@ package enum Parameters {
 
     /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`) into
     /// a dictionary. Returns nil when the array is larger than `limit`.
-    static func read(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit) -> [String: String]? {
+    package static func read(
+        _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit
+    ) -> [String: String]? {
         var parameters = [String: String]()
         parameters.reserveCapacity(40)
         let complete = scan(array, limit: limit) { name, value in

@@ -30,7 +30,7 @@ package struct CallbackQuery: Sendable, Equatable {
 
     /// One pass of percent-decoding (`+` is a space, as in forms); nil for a broken escape or
     /// bytes that are not UTF-8.
-    static func percentDecode(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+    package static func percentDecode(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
         // Most values (a state, a code) need no decoding: plain ASCII is already a String.
         if raw.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "+") }) {
             return String(decoding: raw, as: UTF8.self)

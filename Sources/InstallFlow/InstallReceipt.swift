@@ -8,7 +8,7 @@ package struct InstallReceipt: Sendable, Equatable {
     package var ungrantedOptionalScopes: [String]
     package var issuedAt: Int64
 
-    static let label = Array("hubspot-install receipt v1\u{0}".utf8)
+    package static let label = Array("hubspot-install receipt v1\u{0}".utf8)
     static let lifetime: Int64 = 600
     static let maximumFieldBytes = 512
 
@@ -29,7 +29,7 @@ package struct InstallReceipt: Sendable, Equatable {
         return Base64URL.encode(bytes)
     }
 
-    static func open(_ text: String, keys: [StateKey], now: Int64) -> InstallReceipt? {
+    package static func open(_ text: String, keys: [StateKey], now: Int64) -> InstallReceipt? {
         guard text.utf8.count <= 2048, let bytes = Base64URL.decode(text), bytes.count > 1 + 8 + 2 + 2 + 32,
             bytes[0] == 1
         else { return nil }

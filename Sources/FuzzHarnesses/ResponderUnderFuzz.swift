@@ -1,0 +1,61 @@
+import InstallFlow
+import Synchronization
+
+/// The whole responder as `serve` runs it, apart from its doubles: a fixed clock, counting
+/// randomness, nonces in memory, and a hook that answers what the current input tells it to.
+final class ResponderUnderFuzz: Sendable {
+    static let shared = ResponderUnderFuzz()
+
+    let responder: InstallResponder
+    let configuration: Configuration
+    /// Every page as it can be served: text in a response that is in none of them came from somewhere.
+    let pageText: [UInt8]
+    private let doubles = Doubles()
+
+    /// What the hook and the randomness read, apart from the responder so its closures can hold it.
+    private final class Doubles: Sendable {
+        let nextAnswer = Mutex<Result<HookOutcome, HookFailure>>(.success(HookOutcome()))
+        let counter = Atomic<UInt64>(0)
+    }
+
+    private init() {
+        // The repository's own pages (public/), found from this file's path: Sources/FuzzHarnesses/<file>.
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let root = parts.joined(separator: "/")
+        let environment = [
+            "HUBSPOT_CLIENT_ID": "9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a",
+            "HUBSPOT_REDIRECT_URI": "https://install.example.com/oauth/callback",
+            "HUBSPOT_SCOPES": "oauth contacts",
+            "HUBSPOT_OPTIONAL_SCOPES": "automation",
+            "INSTALL_STATE_KEYS": "WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo",
+            "INSTALL_TOKEN_HOOK": "exec:/bin/true",
+            "INSTALL_PUBLIC_DIR": root + "/public",
+            "INSTALL_APP_NAME": "Acme Sync",
+        ]
+        do {
+            configuration = try Configuration.load(environment: environment, configFile: nil, workingDirectory: root)
+            let pages = try Pages.load(configuration: configuration)
+            pageText = Page.allCases.flatMap { pages.body($0) + [0] }
+            let doubles = doubles
+            responder = InstallResponder(
+                configuration: configuration, pages: pages,
+                hook: ClosureTokenHook { _ throws(HookFailure) in try doubles.nextAnswer.withLock { $0 }.get() },
+                nonces: MemoryNonceStore(),
+                environment: FlowEnvironment(
+                    now: { FuzzKeys.now },
+                    randomBytes: { count in
+                        // Distinct every time, so each authorize mints a state never used before.
+                        let n = doubles.counter.add(1, ordering: .relaxed).newValue
+                        return (0..<count).map { UInt8(truncatingIfNeeded: n >> (($0 % 8) * 8)) ^ UInt8($0) }
+                    }))
+        } catch {
+            fatalError("the fuzz configuration does not load: \(error)")
+        }
+    }
+
+    /// The hook's answer to the next callback that reaches it.
+    func hookWillAnswer(_ answer: Result<HookOutcome, HookFailure>) {
+        doubles.nextAnswer.withLock { $0 = answer }
+    }
+}
