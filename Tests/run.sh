@@ -61,6 +61,12 @@ echo "== integration tests"
 (cd Tests/integration && python3 -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" .)
 pytest_status=$?
 
+# A one-minute soak (README: "Staying up"): workers killed by malformed records every second and a
+# reload, under mixed traffic through nginx; one test in the final count.
+echo "== soak (Benchmarks/soak.sh, 60 s)"
+if SOAK_SECONDS=60 SOAK_REPORT_SECONDS=15 HUBSPOT_INSTALL_BIN="$(swift build --show-bin-path)/hubspot-install" \
+  bash Benchmarks/soak.sh; then echo "pass soak-60s"; else echo "fail soak-60s"; fi >>"$results/extra"
+
 python3 - "$results" "$swift_status" "$pytest_status" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 results, swift_status, pytest_status = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -79,7 +85,7 @@ except Exception:
     py_total, py_failed, py_skipped = 0, 1, 0
 if pytest_status != 0 and py_failed == 0:
     py_failed = 1
-# Fuzz harnesses and sanitizer runs, one "pass NAME" / "fail NAME" line each.
+# Fuzz harnesses, sanitizer runs and the soak, one "pass NAME" / "fail NAME" line each.
 try:
     extra = [line.split()[0] for line in open(f"{results}/extra", encoding="utf-8") if line.strip()]
 except OSError:
@@ -88,7 +94,7 @@ extra_failed = extra.count("fail")
 passed = max(0, swift_total - swift_failed) + max(0, py_total - py_failed - py_skipped) + extra.count("pass")
 failed = swift_failed + py_failed + extra_failed
 print(f"swift test: {swift_total} tests, {swift_failed} failed; integration: {py_total} tests, {py_failed} failed, {py_skipped} skipped")
-print(f"fuzz and sanitizers: {len(extra)} runs, {extra_failed} failed")
+print(f"fuzz, sanitizers and soak: {len(extra)} runs, {extra_failed} failed")
 print(f"{passed} passed, {failed} failed" + (f", {py_skipped} skipped" if py_skipped else ""))
 sys.exit(1 if failed else 0)
 PY

@@ -11,6 +11,7 @@ extension FuzzHarness {
         .hookAnswer,
         .tokenEndpointAnswer,
         .fastCGIParameters,
+        .marketplaceParameters,
         .responder,
     ]
 

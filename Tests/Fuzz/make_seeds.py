@@ -132,6 +132,12 @@ seeds = {
                      + b"\x00\x00\x00\x00",
         "odd-path": b"\x00\xf0HEAD\x00\xf0/oauth/callback/../x\x00a=b\x00\x00\x00\x00\x00",
     },
+    "marketplace-parameters": {
+        "sign-in-authorize": "step=authorize&returnUrl=https%3A%2F%2Fapp.hubspot.com%2Fmarketplace%2Finstalled%3Fx%3D1",
+        "sign-in-finalize": "step=finalize&code=na1-abc-123&state=AAAA&returnUrl=https%3A%2F%2Fapp-eu1.hubspot.com%2Fx%23frag",
+        "direct-standin": "code=na1-abc&returnUrl=http%3A%2F%2Flocalhost%3A8081%2Fmarketplace%2Freturned",
+        "lookalike": "code=x&returnUrl=https%3A%2F%2Fapp.hubspot.com.evil.test%2F",
+    },
 }
 
 shutil.rmtree(ROOT, ignore_errors=True)
