@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # System packages the tests start for real.
-packages=(pkg-config libfcgi-dev libsqlite3-dev nginx apache2 libapache2-mod-fcgid libapache2-mod-evasive spawn-fcgi systemd chromium chromium-driver default-jre-headless curl strace)
+packages=(pkg-config libfcgi-dev libsqlite3-dev nginx apache2 libapache2-mod-fcgid libapache2-mod-evasive spawn-fcgi systemd chromium chromium-driver default-jre-headless curl strace wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@ that dies at once is restarted with a growing pause; SIGTERM drains every worker
 the configuration, keys and templates under load without a failed request, and refuses a bad
 configuration; stray signals never wedge or kill a worker."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -268,6 +269,33 @@ def test_sighup_under_load_fails_no_request(make_stack):
     wait_for(lambda: len(events(stack, "worker_exited")) == 6, timeout=20, what="six retired workers")
     assert all(line["exit_status"] == 0 and line["expected"] == "yes" for line in events(stack, "worker_exited"))
     assert len(ready_workers(stack, 2)) == 2
+
+
+def test_sighup_under_wrk_load_answers_only_2xx_and_3xx(make_stack):
+    """The same reloads under wrk at saturation (2 threads, 32 connections through nginx): wrk
+    counts every socket error and every answer that is not 2xx or 3xx, and there must be none."""
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is not installed (Tests/run.sh installs it)")
+    stack = make_stack(workers=2, threads=4)
+    ready_workers(stack, 2)
+    run = subprocess.Popen(["wrk", "-t2", "-c32", "-d8s", "--latency", stack.nginx.url + "/oauth/authorize"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for generation in (2, 3, 4):
+            time.sleep(1.5)
+            stack.responder.signal(signal.SIGHUP)
+            reloaded(stack, generation)
+        out, _ = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, out
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    assert requests_done > 500, out
+    assert "Non-2xx or 3xx responses" not in out, out
+    assert "Socket errors" not in out, out
+    wait_for(lambda: len(events(stack, "worker_exited")) == 6, timeout=20, what="six retired workers")
+    assert all(line["exit_status"] == 0 and line["expected"] == "yes" for line in events(stack, "worker_exited"))
 
 
 def test_a_bad_configuration_on_sighup_is_refused_and_the_old_workers_keep_serving(make_stack):
