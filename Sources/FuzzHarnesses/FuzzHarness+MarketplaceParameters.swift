@@ -10,9 +10,10 @@ extension FuzzHarness {
         let extraHosts = [ReturnHost("localhost:8081")].compactMap { $0 }
         guard case .success(let values) = QueryParameters.parse(query, reading: ["returnUrl", "step", "code", "state"])
         else { return }
-        for (name, value) in values {
+        // Values are any bytes (each consumer checks its own: the code, the state, the step words);
+        // only the names asked for come back.
+        for name in values.keys {
             check(["returnUrl", "step", "code", "state"].contains(name), "a parameter that was not asked for")
-            check(!value.utf8.contains(0), "a value holds NUL")
         }
         guard let text = values["returnUrl"], let returnURL = ReturnURL(text, extraHosts: extraHosts) else { return }
         check(returnURL.text == text, "the return URL was changed, not just checked")

@@ -137,6 +137,7 @@ seeds = {
         "sign-in-finalize": "step=finalize&code=na1-abc-123&state=AAAA&returnUrl=https%3A%2F%2Fapp-eu1.hubspot.com%2Fx%23frag",
         "direct-standin": "code=na1-abc&returnUrl=http%3A%2F%2Flocalhost%3A8081%2Fmarketplace%2Freturned",
         "lookalike": "code=x&returnUrl=https%3A%2F%2Fapp.hubspot.com.evil.test%2F",
+        "value-with-nul": "step=finalize&code=na1-%00%0D%0A&state=AAAA&returnUrl=https%3A%2F%2Fapp.hubspot.com%2Fx",
     },
 }
 
