@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hubspot-install through nginx against a C libfcgi hello world, side by side in one run on one
-# machine (DESIGN.md §8). A benchmark, not a test: it prints one table and exits 0 (1 if it could
+# machine. A benchmark, not a test: it prints one table and exits 0 (1 if it could
 # not measure, e.g. a route answered the wrong status before the load started).
 #
 #   Benchmarks/http.sh                        # wrk -t2 -c32 -d10s per row, one round

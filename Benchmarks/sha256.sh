@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SHA-256 throughput of our pure-Swift code against coreutils' sha256sum (scalar C) on the same
-# random input, in one run on one machine (DESIGN.md §8: ours / sha256sum >= 1.0), plus
+# random input, in one run on one machine (target: ours / sha256sum >= 1.0), plus
 # OpenSSL as a hardware ceiling (it uses the CPU's SHA extensions; the product never uses it)
 # and the cost of one HMAC-SHA256. A benchmark, not a test: it prints figures and exits 0.
 #

@@ -5,7 +5,8 @@
 package struct AuthorizeURL: Sendable {
     /// Everything after the path, up to and including `state=`.
     private let query: String
-    private let base: String
+    /// The whole URL up to and including `state=`, for the usual (unpinned) case.
+    private let prefix: String
     /// The base up to `/oauth/`, when the configured path ends in `/oauth/authorize`: HubSpot's
     /// account-pinned form is `/oauth/<hub id>/authorize`.
     private let pinnedStem: String?
@@ -24,16 +25,19 @@ package struct AuthorizeURL: Sendable {
             query += "&optional_scope=" + PercentEncoding.encode(configuration.optionalScopes.joined(separator: " "))
         }
         self.query = query + "&state="
-        self.base = base
+        prefix = base + "?" + self.query
         pinnedStem = base.hasSuffix("/oauth/authorize") ? String(base.dropLast("authorize".count)) : nil
     }
 
     /// A state is base64url, whose every character is unreserved: it goes in as it is, and so does
     /// a challenge. `hubID` has been checked to be digits.
     package func url(state: String, challenge: String? = nil, hubID: String? = nil) -> String {
-        var url = base
-        if let hubID, let pinnedStem { url = pinnedStem + hubID + "/authorize" }
-        url += "?" + query + state
+        var url: String
+        if let hubID, let pinnedStem {
+            url = pinnedStem + hubID + "/authorize?" + query + state
+        } else {
+            url = prefix + state
+        }
         if let challenge { url += "&code_challenge=" + challenge + "&code_challenge_method=S256" }
         return url
     }
