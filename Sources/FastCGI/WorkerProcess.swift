@@ -59,7 +59,7 @@ package struct WorkerProcess {
             return 1
         }
 
-        let pool = WorkerPool(listenFD: listener.fd, clearsReceiveTimeout: !listener.isUnix, service: service)
+        let pool = WorkerPool(listenFD: listener.fd, service: service)
         var handles = [pthread_t]()
         for _ in 0..<threads {
             var handle = pthread_t()
