@@ -34,6 +34,15 @@ package final class Master {
     private var slots: [Slot]
     private var readiness: (read: Int32, write: Int32) = (-1, -1)
     private var stopDeadline: Int64?
+    /// When the latest reload began (see `reloadStarting`).
+    private var reloadBegan: Int64?
+    /// A SIGHUP came while a reload was under way: one more reload once it is done.
+    private var reloadPending = false
+
+    /// How long a reload that is not done holds back the next one: a generation whose workers
+    /// cannot start, or a retired worker busy with a long hook, must not make a later SIGHUP wait
+    /// forever.
+    static let reloadPatience: Int64 = 10_000_000
 
     /// Threads blocked in accept look at their stop flag this often (see `Listener.setAcceptTimeout`).
     static let acceptTimeoutMilliseconds = 500
@@ -129,7 +138,7 @@ package final class Master {
                     try killRemaining("a second \(Signals.name(received!.number))")
                 }
             case SIGHUP?:
-                if stopDeadline == nil { reloadService() }
+                if stopDeadline == nil { requestReload() }
             default:
                 break  // SIGCHLD, SIGUSR2 or the next task's time: looked at below, every time.
             }
@@ -141,6 +150,11 @@ package final class Master {
             } else {
                 startDueWorkers()
                 retireOldGenerations()
+                if reloadPending && !reloadStarting {
+                    reloadPending = false
+                    reloadService()
+                    startDueWorkers()
+                }
             }
         }
         listener.close()
@@ -185,7 +199,7 @@ package final class Master {
         }
         guard pid > 0 else {
             let reason = String(cString: strerror(errno))
-            let delay = slots[slot].backoff.delay(afterRunning: 0)
+            let delay = slots[slot].backoff.delay(afterDeathWhenReady: false)
             slots[slot].startAt = MonotonicClock.microseconds() + delay
             Lifecycle.log(.forkFailed) {
                 $0.field("slot", slot)
@@ -226,7 +240,7 @@ package final class Master {
                 $0.field("expected", expected ? "yes" : "no")
             }
             guard !expected, record.generation == generation else { continue }
-            let delay = slots[record.slot].backoff.delay(afterRunning: lived)
+            let delay = slots[record.slot].backoff.delay(afterDeathWhenReady: record.ready)
             slots[record.slot].startAt = MonotonicClock.microseconds() + delay
             if delay > 0 {
                 Lifecycle.log(.workerBackoff) {
@@ -250,6 +264,7 @@ package final class Master {
                 guard running[pid] != nil, !running[pid]!.ready else { continue }
                 running[pid]!.ready = true
                 let record = running[pid]!
+                if record.generation == generation { slots[record.slot].backoff.reset() }
                 Lifecycle.log(.workerReady) {
                     $0.field("pid", Int(pid))
                     $0.field("slot", record.slot)
@@ -261,6 +276,27 @@ package final class Master {
 
     // MARK: Reload and stop
 
+    /// One reload at a time. A SIGHUP while one is under way is remembered, once however many
+    /// arrive, and served when that one is done: a storm of SIGHUPs costs a reload every second or
+    /// so, never a new set of workers for each signal.
+    private func requestReload() {
+        if reloadStarting {
+            reloadPending = true
+        } else {
+            reloadService()
+        }
+    }
+
+    /// From SIGHUP until the new generation is ready and every worker it replaced has exited (an
+    /// idle one within the accept timeout), or the patience has run out.
+    private var reloadStarting: Bool {
+        guard let reloadBegan, MonotonicClock.microseconds() - reloadBegan < Self.reloadPatience else {
+            return false
+        }
+        let ready = running.values.filter { $0.generation == generation && $0.ready }.count
+        return ready < workers || running.values.contains { $0.generation < generation }
+    }
+
     private func reloadService() {
         switch reload() {
         case .failure(let refusal):
@@ -271,6 +307,7 @@ package final class Master {
         case .success(let next):
             checked = next
             generation += 1
+            reloadBegan = MonotonicClock.microseconds()
             slots = Array(repeating: Slot(), count: workers)
             Lifecycle.log(.reloading) {
                 $0.field("generation", generation)
@@ -329,6 +366,7 @@ package final class Master {
         if let stopDeadline { next = min(next, stopDeadline) }
         if stopDeadline == nil {
             for slot in slots { if let startAt = slot.startAt { next = min(next, startAt) } }
+            if reloadPending, let reloadBegan { next = min(next, reloadBegan + Self.reloadPatience) }
         }
         return Int(max(1, (next - now + 999) / 1000))
     }
