@@ -180,6 +180,7 @@ package final class Master {
         defer { for pointer in argv { free(pointer) } }
         let listenFD = listener.fd
         let pipeFD = readiness.write
+        let dataLimit = Self.workerDataLimit(threads: threads)
         let pid = argv.withUnsafeMutableBufferPointer { argv in
             Self.executable.withCString { executable in
                 let pid = fork()
@@ -191,6 +192,10 @@ package final class Master {
                     {
                         _exit(126)
                     }
+                    // Lowered only: a limit the operator set lower stays. A failure (a seccomp
+                    // filter that forbids it) leaves the worker unlimited, as before.
+                    var limit = dataLimit
+                    _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit)
                     execve(executable, argv.baseAddress!, environ)
                     _exit(127)
                 }
@@ -355,6 +360,21 @@ package final class Master {
         running.removeAll()
         listener.close()
         throw ServerError(.shutdown, "stopped with \(remaining) worker(s) still busy (\(why))")
+    }
+
+    /// A worker's data size limit (RLIMIT_DATA, soft): 256 MiB plus 16 MiB a thread (its stack and
+    /// its share of malloc's arenas), where a worker needs about 45 MB with four threads. libfcgi
+    /// allocates each parameter whole before the responder can refuse a request that is too large:
+    /// a local peer announcing a value of hundreds of MiB makes that allocation fail, and the
+    /// worker dies and is replaced, instead of growing until the host runs out of memory. The
+    /// hooks a worker starts inherit the limit.
+    static func workerDataLimit(threads: Int) -> rlimit {
+        var current = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &current) == 0 else {
+            return rlimit(rlim_cur: rlim_t.max, rlim_max: rlim_t.max)
+        }
+        let wanted = rlim_t(256 + 16 * min(max(threads, 1), 65_536)) << 20
+        return rlimit(rlim_cur: min(current.rlim_cur, current.rlim_max, wanted), rlim_max: current.rlim_max)
     }
 
     // MARK: Time

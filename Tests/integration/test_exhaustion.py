@@ -299,3 +299,32 @@ def test_a_sighup_storm_is_coalesced_into_a_few_reloads(make_stack):
         statuses.append(requests.get(stack.nginx.url + "/healthz", timeout=5).status_code)
     assert statuses == [200] * 5
     ready_workers(stack, 2)
+
+
+# ---- 4. A parameter of hundreds of MiB -----------------------------------------------------------
+
+def test_a_huge_parameter_kills_only_its_worker_which_is_replaced_at_once(make_stack):
+    """libfcgi allocates a parameter whole, at the size its record announces, before the responder
+    can refuse it: the master's data limit on each worker (256 MiB + 16 MiB a thread) makes that
+    allocation fail, so the worker dies at once instead of growing by 300 MiB."""
+    stack = make_stack(workers=2, threads=4)
+    before = ready_workers(stack, 2)
+    for pid in before:
+        limits = open(f"/proc/{pid}/limits").read()
+        line = next(line for line in limits.splitlines() if line.startswith("Max data size"))
+        assert int(line.split()[3]) == (256 + 16 * 4) << 20, line
+    time.sleep(1.1)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(20)
+        s.connect(str(stack.responder.socket_path))
+        lengths = struct.pack(">BI", 4, (300 << 20) | 0x80000000)
+        s.sendall(_fcgi_record(1, 1, struct.pack(">HB5x", 1, 0)) + _fcgi_record(4, 1, lengths + b"NAME" + b"v" * 4096))
+        assert s.recv(4096) == b""
+    death = wait_for(lambda: [line for line in events(stack, "worker_exited") if line["expected"] == "no"],
+                     timeout=10, what="the worker's death")
+    assert death[0]["signal"] == "SIGABRT", death
+    assert events(stack, "worker_backoff") == []
+    after = ready_workers(stack, 2)
+    assert len(after - before) == 1
+    for _ in range(10):
+        assert requests.get(stack.nginx.url + "/healthz", timeout=5).status_code == 200
