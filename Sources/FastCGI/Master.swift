@@ -142,8 +142,10 @@ package final class Master {
             default:
                 break  // SIGCHLD, SIGUSR2 or the next task's time: looked at below, every time.
             }
-            reap()
+            // Readiness first: a worker that said it was ready and then died at once (the first
+            // record it read made libfcgi abort) is replaced at once, not paused like a startup failure.
             readReadiness()
+            reap()
             if let stopDeadline {
                 if running.isEmpty { break }
                 if MonotonicClock.microseconds() >= stopDeadline { try killRemaining("the grace period ran out") }

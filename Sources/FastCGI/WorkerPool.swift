@@ -9,6 +9,8 @@ final class WorkerPool: Sendable {
     let respond: Service.Respond
     let log: Service.Log
     let stopping = Atomic<Bool>(false)
+    /// Set once the master has been told this worker is ready (see `WorkerProcess.serve`).
+    let accepting = Atomic<Bool>(false)
     let finishedThreads = Atomic<Int>(0)
 
     /// How long libfcgi may wait for each read of a request's start (BEGIN_REQUEST and the
@@ -46,6 +48,10 @@ final class WorkerPool: Sendable {
             StandardError.write(line: "hubspot-install: cannot initialize a FastCGI request; thread not started")
             return
         }
+        // No connection is taken before the master knows this worker is ready: a worker killed by
+        // the first record it reads then counts as one that ran, replaced at once, not as one that
+        // failed to start (which the master restarts only after a pause).
+        while !accepting.load(ordering: .acquiring) && !stopping.load(ordering: .acquiring) { usleep(1_000) }
         var failures = 0
         // A connection accepted just before the stop is still answered; the stop is seen at the
         // next accept timeout at the latest.

@@ -75,6 +75,7 @@ package struct WorkerProcess {
             handles.append(handle)
         }
         announceReady()
+        pool.accepting.store(true, ordering: .releasing)
 
         while Signals.wait(for: Signals.workerSignals, milliseconds: Self.parentCheckMilliseconds) == nil {
             if getppid() != masterPID {
