@@ -213,6 +213,25 @@ def test_a_stream_of_abort_records_never_makes_the_workers_wait_to_restart(make_
     for _ in range(20):
         assert requests.get(stack.nginx.url + "/healthz", timeout=5).status_code == 200
 
+    # Forty at once (each new worker takes one as soon as it accepts): with a pause for each young
+    # death this was 70 s without an answer; now it is the time to start forty workers.
+    burst = [threading.Thread(target=malformed_record, args=(stack.responder.socket_path,)) for _ in range(40)]
+    began = time.monotonic()
+    for thread in burst:
+        thread.start()
+    for thread in burst:
+        thread.join(60)
+    # (A worker's other threads lose the records they had accepted when it dies: fewer deaths.)
+    more = len([line for line in events(stack, "worker_exited") if line["expected"] == "no"]) - len(deaths)
+    assert more >= 5, more
+    wait_for(lambda: requests.get(stack.nginx.url + "/healthz", timeout=5).status_code == 200, timeout=10,
+             what="/healthz after the burst")
+    dark = time.monotonic() - began
+    print(f"abort records: {answered}/{len(statuses)} answered during the stream; {more} deaths from 40 at once, "
+          f"{dark:.1f} s until /healthz answered")
+    assert dark < 8, dark
+    assert events(stack, "worker_backoff") == []
+
 
 # ---- 3. Connections that say nothing -------------------------------------------------------------
 
