@@ -34,6 +34,15 @@ package final class Master {
     private var slots: [Slot]
     private var readiness: (read: Int32, write: Int32) = (-1, -1)
     private var stopDeadline: Int64?
+    /// When the latest reload began (see `reloadStarting`).
+    private var reloadBegan: Int64?
+    /// A SIGHUP came while a reload was under way: one more reload once it is done.
+    private var reloadPending = false
+
+    /// How long a reload that is not done holds back the next one: a generation whose workers
+    /// cannot start, or a retired worker busy with a long hook, must not make a later SIGHUP wait
+    /// forever.
+    static let reloadPatience: Int64 = 10_000_000
 
     /// Threads blocked in accept look at their stop flag this often (see `Listener.setAcceptTimeout`).
     static let acceptTimeoutMilliseconds = 500
@@ -139,19 +148,26 @@ package final class Master {
                 } else {
                     try killRemaining("a second \(Signals.name(number))")
                 }
-            case SIGHUP:
-                if stopDeadline == nil { reloadService() }
+            case SIGHUP?:
+                if stopDeadline == nil { requestReload() }
             default:
                 break  // SIGCHLD, SIGUSR2 or the next task's time: looked at below, every time.
             }
-            reap()
+            // Readiness first: a worker that said it was ready and then died at once (the first
+            // record it read made libfcgi abort) is replaced at once, not paused like a startup failure.
             readReadiness()
+            reap()
             if let stopDeadline {
                 if running.isEmpty { break }
                 if MonotonicClock.microseconds() >= stopDeadline { try killRemaining("the grace period ran out") }
             } else {
                 startDueWorkers()
                 retireOldGenerations()
+                if reloadPending && !reloadStarting {
+                    reloadPending = false
+                    reloadService()
+                    startDueWorkers()
+                }
             }
         }
         listener.close()
@@ -177,6 +193,7 @@ package final class Master {
         defer { for pointer in argv { free(pointer) } }
         let listenFD = listener.fd
         let pipeFD = readiness.write
+        let dataLimit = Self.workerDataLimit(threads: threads)
         let pid = argv.withUnsafeMutableBufferPointer { argv in
             Self.executable.withCString { executable in
                 let pid = fork()
@@ -188,6 +205,10 @@ package final class Master {
                     {
                         _exit(126)
                     }
+                    // Lowered only: a limit the operator set lower stays. A failure (a seccomp
+                    // filter that forbids it) leaves the worker unlimited, as before.
+                    var limit = dataLimit
+                    _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit)
                     execve(executable, argv.baseAddress!, environ)
                     _exit(127)
                 }
@@ -196,7 +217,7 @@ package final class Master {
         }
         guard pid > 0 else {
             let reason = String(cString: strerror(errno))
-            let delay = slots[slot].backoff.delay(afterRunning: 0)
+            let delay = slots[slot].backoff.delay(afterDeathWhenReady: false)
             slots[slot].startAt = MonotonicClock.microseconds() + delay
             Lifecycle.log(.forkFailed) {
                 $0.field("slot", slot)
@@ -237,7 +258,7 @@ package final class Master {
                 $0.field("expected", expected ? "yes" : "no")
             }
             guard !expected, record.generation == generation else { continue }
-            let delay = slots[record.slot].backoff.delay(afterRunning: lived)
+            let delay = slots[record.slot].backoff.delay(afterDeathWhenReady: record.ready)
             slots[record.slot].startAt = MonotonicClock.microseconds() + delay
             if delay > 0 {
                 Lifecycle.log(.workerBackoff) {
@@ -261,6 +282,7 @@ package final class Master {
                 guard running[pid] != nil, !running[pid]!.ready else { continue }
                 running[pid]!.ready = true
                 let record = running[pid]!
+                if record.generation == generation { slots[record.slot].backoff.reset() }
                 Lifecycle.log(.workerReady) {
                     $0.field("pid", Int(pid))
                     $0.field("slot", record.slot)
@@ -272,6 +294,27 @@ package final class Master {
 
     // MARK: Reload and stop
 
+    /// One reload at a time. A SIGHUP while one is under way is remembered, once however many
+    /// arrive, and served when that one is done: a storm of SIGHUPs costs a reload every second or
+    /// so, never a new set of workers for each signal.
+    private func requestReload() {
+        if reloadStarting {
+            reloadPending = true
+        } else {
+            reloadService()
+        }
+    }
+
+    /// From SIGHUP until the new generation is ready and every worker it replaced has exited (an
+    /// idle one within the accept timeout), or the patience has run out.
+    private var reloadStarting: Bool {
+        guard let reloadBegan, MonotonicClock.microseconds() - reloadBegan < Self.reloadPatience else {
+            return false
+        }
+        let ready = running.values.filter { $0.generation == generation && $0.ready }.count
+        return ready < workers || running.values.contains { $0.generation < generation }
+    }
+
     private func reloadService() {
         switch reload() {
         case .failure(let refusal):
@@ -282,6 +325,7 @@ package final class Master {
         case .success(let next):
             checked = next
             generation += 1
+            reloadBegan = MonotonicClock.microseconds()
             slots = Array(repeating: Slot(), count: workers)
             Lifecycle.log(.reloading) {
                 $0.field("generation", generation)
@@ -331,6 +375,21 @@ package final class Master {
         throw ServerError(.shutdown, "stopped with \(remaining) worker(s) still busy (\(why))")
     }
 
+    /// A worker's data size limit (RLIMIT_DATA, soft): 256 MiB plus 16 MiB a thread (its stack and
+    /// its share of malloc's arenas), where a worker needs about 45 MB with four threads. libfcgi
+    /// allocates each parameter whole before the responder can refuse a request that is too large:
+    /// a local peer announcing a value of hundreds of MiB makes that allocation fail, and the
+    /// worker dies and is replaced, instead of growing until the host runs out of memory. The
+    /// hooks a worker starts inherit the limit.
+    static func workerDataLimit(threads: Int) -> rlimit {
+        var current = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &current) == 0 else {
+            return rlimit(rlim_cur: rlim_t.max, rlim_max: rlim_t.max)
+        }
+        let wanted = rlim_t(256 + 16 * min(max(threads, 1), 65_536)) << 20
+        return rlimit(rlim_cur: min(current.rlim_cur, current.rlim_max, wanted), rlim_max: current.rlim_max)
+    }
+
     // MARK: Time
 
     /// Until the next slot is due or the stop deadline; at most a few seconds, at least 1 ms.
@@ -340,6 +399,7 @@ package final class Master {
         if let stopDeadline { next = min(next, stopDeadline) }
         if stopDeadline == nil {
             for slot in slots { if let startAt = slot.startAt { next = min(next, startAt) } }
+            if reloadPending, let reloadBegan { next = min(next, reloadBegan + Self.reloadPatience) }
         }
         return Int(max(1, (next - now + 999) / 1000))
     }

@@ -1,22 +1,30 @@
-internal import CFastCGI
 internal import Glibc
 import InstallFlow
 
-/// No route takes a body, but one a client sent must still be read: libfcgi's `FCGX_Finish_r` does
-/// not drain stdin, and closing a socket with unread data can reset the connection before nginx has
-/// read our answer. Reading is bounded, and only what `CONTENT_LENGTH` announced is waited for.
+/// No route takes a body, but one a client sent must still be read: closing a socket with unread
+/// input makes TCP answer with a reset, which can cost the web server the response it has not
+/// read yet. Reading is bounded, by size for a CGI program, by time for a FastCGI connection.
 enum RequestBody {
     static let discardLimit = 64 * 1024
 
-    static func discard(from stream: UnsafeMutablePointer<FCGX_Stream>?, contentLength: String?) {
-        guard let stream, var remaining = announcedLength(contentLength) else { return }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        while remaining > 0 {
-            let count = buffer.withUnsafeMutableBufferPointer {
-                FCGX_GetStr($0.baseAddress, Int32(min($0.count, remaining)), stream)
-            }
-            if count <= 0 { return }
-            remaining -= Int(count)
+    /// Closes a FastCGI connection whose response has been sent: our write side first (the web
+    /// server sees the end), then whatever it still sends is read and dropped until it closes
+    /// too, or until `deadline` (monotonic microseconds). Without the deadline a client that
+    /// trickles a body through the web server would hold this thread for as long as it liked.
+    static func drainAndClose(_ fd: Int32, deadline: Int64) {
+        defer { close(fd) }
+        guard shutdown(fd, Int32(SHUT_WR)) == 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let now = MonotonicClock.microseconds()
+            guard now < deadline else { return }
+            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&waiting, 1, Int32(clamping: (deadline - now + 999) / 1000))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
         }
     }
 

@@ -6,22 +6,35 @@ import Synchronization
 /// What the threads of one worker process share: the listening socket, the flow, and the stop flag.
 final class WorkerPool: Sendable {
     let listenFD: Int32
-    /// The listening socket's accept timeout is inherited by TCP connections accepted from it (not
-    /// by unix ones): such a connection gets it cleared, so a slow request body is not cut short.
-    let clearsReceiveTimeout: Bool
     let respond: Service.Respond
     let log: Service.Log
     let stopping = Atomic<Bool>(false)
+    /// Set once the master has been told this worker is ready (see `WorkerProcess.serve`).
+    let accepting = Atomic<Bool>(false)
     let finishedThreads = Atomic<Int>(0)
 
-    init(listenFD: Int32, clearsReceiveTimeout: Bool, service: Service) {
+    /// How long libfcgi may wait for each read of a request's start (BEGIN_REQUEST and the
+    /// parameters, read inside `FCGX_Accept_r` with no limit of its own). nginx and Apache send
+    /// them at once; a peer that connects and stalls is dropped after this, not kept forever.
+    static let readTimeoutMilliseconds = 5_000
+
+    /// How long a finished request's connection is drained before it is closed (see
+    /// `RequestBody.drainAndClose`): the response has left by then.
+    static let drainMilliseconds = 1_000
+
+    init(listenFD: Int32, service: Service) {
         self.listenFD = listenFD
-        self.clearsReceiveTimeout = clearsReceiveTimeout
         self.respond = service.respond
         self.log = service.log
     }
 
     /// One thread's loop: accept, answer, finish, log; until the pool stops.
+    ///
+    /// The thread accepts each connection itself and gives it to libfcgi already open (libfcgi
+    /// reads from a request's open connection instead of accepting), so the read timeout is set
+    /// before libfcgi's first read. libfcgi itself is given no listening socket (-1): when it drops
+    /// a connection (a protocol error, a read that timed out) it would accept the next one on its
+    /// own, without a timeout; on -1 that accept fails at once and the thread comes back here.
     func work() {
         // libfcgi keeps pointers to the request inside its streams: it must not move.
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
@@ -31,28 +44,39 @@ final class WorkerPool: Sendable {
             request.deinitialize(count: 1)
             request.deallocate()
         }
-        guard FCGX_InitRequest(request, listenFD, 0) == 0 else {
+        guard FCGX_InitRequest(request, -1, 0) == 0 else {
             StandardError.write(line: "hubspot-install: cannot initialize a FastCGI request; thread not started")
             return
         }
+        // No connection is taken before the master knows this worker is ready: a worker killed by
+        // the first record it reads then counts as one that ran, replaced at once, not as one that
+        // failed to start (which the master restarts only after a pause).
+        while !accepting.load(ordering: .acquiring) && !stopping.load(ordering: .acquiring) { usleep(1_000) }
         var failures = 0
-        while true {
-            let accepted = FCGX_Accept_r(request)
-            if stopping.load(ordering: .acquiring) {
-                // A connection accepted just before the stop is still answered.
-                if accepted >= 0 {
-                    if clearsReceiveTimeout { Listener.clearReceiveTimeout(request.pointee.ipcFd) }
-                    answer(request)
-                }
-                FCGX_Finish_r(request)
-                return
-            }
-            guard accepted >= 0 else {
-                failures = Self.acceptFailed(code: accepted, failures: failures)
+        // A connection accepted just before the stop is still answered; the stop is seen at the
+        // next accept timeout at the latest.
+        while !stopping.load(ordering: .acquiring) {
+            let connection = Listener.accept(on: listenFD)
+            guard connection >= 0 else {
+                failures = Self.acceptFailed(code: connection, failures: failures)
                 continue
             }
             failures = 0
-            if clearsReceiveTimeout { Listener.clearReceiveTimeout(request.pointee.ipcFd) }
+            Listener.setReceiveTimeout(connection, milliseconds: Self.readTimeoutMilliseconds)
+            request.pointee.ipcFd = connection
+            // `FCGX_Accept_r` starts by finishing the previous request: kept, the new connection
+            // survives that. Detached, libfcgi closes it at once when it drops it, instead of
+            // waiting for the peer to close first (see `finish`).
+            request.pointee.keepConnection = 1
+            request.pointee.detached = 1
+            // Below zero: libfcgi dropped the connection (closed, ipcFd is -1 again).
+            guard FCGX_Accept_r(request) >= 0 else { continue }
+            // libfcgi ends the parameters at a failed read (the timeout, a reset) as if they were
+            // complete: such a request is dropped unanswered, never served with what came before.
+            guard FCGX_GetError(request.pointee.in) == 0 else {
+                FCGX_Free(request, 1)
+                continue
+            }
             answer(request)
         }
     }
@@ -60,9 +84,10 @@ final class WorkerPool: Sendable {
     private func answer(_ request: UnsafeMutablePointer<FCGX_Request>) {
         let started = MonotonicClock.microseconds()
         let response: Response
-        if let (parsed, contentLength) = Parameters.readRequest(request.pointee.envp, limit: Parameters.requestLimit) {
+        // No route reads a body: whatever the web server sends after the parameters is drained
+        // only after the response has left (`finish`), never before it.
+        if let (parsed, _) = Parameters.readRequest(request.pointee.envp, limit: Parameters.requestLimit) {
             response = respond(parsed)
-            RequestBody.discard(from: request.pointee.in, contentLength: contentLength)
         } else {
             response = .requestTooLarge()
         }
@@ -77,7 +102,25 @@ final class WorkerPool: Sendable {
         // Logged before the response is flushed: a client that sends its next request only after
         // reading this answer then always finds this line first, whichever thread answers next.
         log(response, MonotonicClock.microseconds() - started)
+        finish(request)
+    }
+
+    /// Flushes the response and the end of the request, then closes the connection after a drain
+    /// bounded by `drainMilliseconds`. Each connection serves one request: one whose body was left
+    /// unread cannot carry another.
+    ///
+    /// libfcgi's own close reads until the peer closes, waiting up to 2 s for each read: a client
+    /// that trickles a body through the web server would hold the thread for as long as it likes.
+    /// So libfcgi closes its descriptor plainly (detached), and a copy of it keeps the connection
+    /// open for our bounded drain.
+    private func finish(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        FCGX_FFlush(request.pointee.out)
+        let deadline = MonotonicClock.microseconds() + Int64(Self.drainMilliseconds) * 1000
+        let copy = fcntl(request.pointee.ipcFd, F_DUPFD_CLOEXEC, Int32(0))
+        request.pointee.keepConnection = 0
+        request.pointee.detached = 1
         FCGX_Finish_r(request)
+        if copy >= 0 { RequestBody.drainAndClose(copy, deadline: deadline) }
     }
 
     /// A failed accept that is not the stop: a connection reset before we took it or an accept

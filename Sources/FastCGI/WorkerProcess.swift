@@ -59,7 +59,7 @@ package struct WorkerProcess {
             return 1
         }
 
-        let pool = WorkerPool(listenFD: listener.fd, clearsReceiveTimeout: !listener.isUnix, service: service)
+        let pool = WorkerPool(listenFD: listener.fd, service: service)
         var handles = [pthread_t]()
         for _ in 0..<threads {
             var handle = pthread_t()
@@ -75,6 +75,7 @@ package struct WorkerProcess {
             handles.append(handle)
         }
         announceReady()
+        pool.accepting.store(true, ordering: .releasing)
 
         while Signals.wait(for: Signals.workerSignals, milliseconds: Self.parentCheckMilliseconds) == nil {
             if getppid() != masterPID {
