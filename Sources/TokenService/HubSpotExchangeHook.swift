@@ -120,13 +120,19 @@ package struct HubSpotExchangeHook: TokenHook {
             mustAsk ? deadline : Deadline(secondsFromNow: min(deadline.remainingSeconds, Self.metadataGrace))
         do {
             metadata = try self.metadata(of: tokens.accessToken, clientID: grant.clientID, deadline: metadataDeadline)
-            if hubID == nil { hubID = metadata.hubID }
-            if scopes == nil { scopes = metadata.scopes }
-        } catch  where mustAsk {
+        } catch where mustAsk {
             throw HookFailure(error.kind, detail: error.detail + " (needed for the hub_id and scopes)")
         } catch {
             // Only the domain, user, app and hublet were wanted; the row stores them as unknown.
         }
+        // Two answers about one token that name different accounts: neither is believed, and
+        // nothing of one account is written into the other's row.
+        if let named = hubID, let described = metadata.hubID, named != described {
+            throw HookFailure(
+                .providerUnavailable, detail: "HubSpot's token answer and its metadata name different hub ids")
+        }
+        if hubID == nil { hubID = metadata.hubID }
+        if scopes == nil { scopes = metadata.scopes }
         guard let hubID, let scopes else {
             throw HookFailure(.providerUnavailable, detail: "HubSpot named no hub_id or no scopes for the new token")
         }

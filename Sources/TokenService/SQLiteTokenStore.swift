@@ -84,11 +84,11 @@ package final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    package func setStatus(_ status: InstallStatus, hubID: Int64, updatedAt: Int64) throws(TokenStoreError) -> Bool {
+    package func markRevoked(hubID: Int64, refreshToken: String, updatedAt: Int64) throws(TokenStoreError) -> Bool {
         try write { db in
             try db.execute(
-                sql: "UPDATE tokens SET status = ?, updated_at = ? WHERE hub_id = ?",
-                arguments: [status.rawValue, updatedAt, hubID])
+                sql: "UPDATE tokens SET status = ?, updated_at = ? WHERE hub_id = ? AND refresh_token = ?",
+                arguments: [InstallStatus.revoked.rawValue, updatedAt, hubID, refreshToken])
             return db.changesCount > 0
         }
     }

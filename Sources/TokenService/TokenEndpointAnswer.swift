@@ -106,9 +106,9 @@ enum TokenEndpointAnswer {
     /// decide first.
     static func failure(status: Int, body: [UInt8], what: String = "token endpoint") -> HookFailure {
         let json = JSONValue.parse(body)
-        let statusWord = json?["status"]?.string.flatMap(safeWord)
-        let errorWord = json?["error"]?.string.flatMap(safeWord)
-        let category = json?["category"]?.string.flatMap(safeWord)
+        let statusWord = json?["status"]?.string.flatMap(knownWord)
+        let errorWord = json?["error"]?.string.flatMap(knownWord)
+        let category = json?["category"]?.string.flatMap(knownWord)
         func said(_ word: String) -> String { "HubSpot's \(what) answered \(status): HubSpot said \(word)" }
 
         if status >= 500 { return HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered \(status)") }
@@ -127,6 +127,23 @@ enum TokenEndpointAnswer {
             return HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered \(status) instead of 200")
         }
         return HookFailure(.failed, detail: "HubSpot's \(what) answered \(status)\(json == nil ? " (not JSON)" : "")")
+    }
+
+    /// Every word of HubSpot's error answers that may be repeated in a log line or on stderr: its
+    /// legacy `status` words, RFC 6749's `error` codes and its `category` words. Anything else, even
+    /// an identifier-shaped one, is not repeated: a token endpoint that echoes what it was sent
+    /// (a misconfigured URL, a proxy, a bug) would otherwise put the client secret or a refresh
+    /// token, both identifier-shaped, into the log.
+    static let knownWords: Set<String> = codeWords.union(operatorWords).union([
+        "error", "BAD_REQUEST", "INVALID_AUTHENTICATION", "EXPIRED_AUTHENTICATION", "MISSING_SCOPES",
+        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+        "invalid_scope", "access_denied", "server_error", "temporarily_unavailable", "unsupported_token_type",
+        "VALIDATION_ERROR", "OBJECT_NOT_FOUND", "RATE_LIMITS", "UNAUTHORIZED", "FORBIDDEN", "CONFLICT",
+    ])
+
+    /// A word of an error answer, if it is one of `knownWords`.
+    static func knownWord(_ text: String) -> String? {
+        knownWords.contains(text) ? text : nil
     }
 
     /// A status word fit for the log: a short identifier, nothing that could be a token or prose.

@@ -47,9 +47,11 @@ package struct TokenLifecycle: Sendable {
         let lock = try refreshLock(hubID)
         defer { lock.release() }
         let current = try stored(hubID)
-        // Someone refreshed while we waited for the lock: use theirs (a forced refresh too, when
-        // theirs came after we looked, so a crowd of `refresh` calls is one refresh as well).
-        if isFresh(current) && (!force || current.accessToken != first.accessToken) { return current }
+        // Someone refreshed (or reinstalled) while we waited for the lock: use theirs, whatever
+        // expiry HubSpot gave it (none, or minutes), so a crowd of callers, `refresh` ones too, is
+        // one refresh.
+        if current.accessToken != first.accessToken { return current }
+        if !force, isFresh(current) { return current }
         return try refresh(current)
     }
 
@@ -122,8 +124,17 @@ package struct TokenLifecycle: Sendable {
         guard answer.status == 200 else {
             let failure = Self.failure(answer, what: "token endpoint", hubID: hubID)
             if failure.reason == .revoked {
-                _ = try storeStep { () throws(TokenStoreError) in
-                    try store.setStatus(.revoked, hubID: hubID, updatedAt: now())
+                let marked = try storeStep { () throws(TokenStoreError) in
+                    try store.markRevoked(hubID: hubID, refreshToken: install.refreshToken.value, updatedAt: now())
+                }
+                // Reinstalled (or removed) while HubSpot answered: the refused token is no longer
+                // the account's, and what is stored now decides.
+                if !marked {
+                    let current = try stored(hubID)
+                    guard isFresh(current) else {
+                        throw LifecycleFailure(.busy, detail: "hub \(hubID) was rewritten during the refresh; try again")
+                    }
+                    return current
                 }
             }
             throw failure
@@ -232,9 +243,9 @@ package struct TokenLifecycle: Sendable {
     /// HubSpot's status word, never the body.
     static func failure(_ answer: HTTPResponse, what: String, hubID: Int64) -> LifecycleFailure {
         let json = JSONValue.parse(answer.body)
-        let statusWord = json?["status"]?.string.flatMap(TokenEndpointAnswer.safeWord)
-        let errorWord = json?["error"]?.string.flatMap(TokenEndpointAnswer.safeWord)
-        let category = json?["category"]?.string.flatMap(TokenEndpointAnswer.safeWord)
+        let statusWord = json?["status"]?.string.flatMap(TokenEndpointAnswer.knownWord)
+        let errorWord = json?["error"]?.string.flatMap(TokenEndpointAnswer.knownWord)
+        let category = json?["category"]?.string.flatMap(TokenEndpointAnswer.knownWord)
         let stays = Self.kept
         if answer.status >= 500 || answer.status == 429 {
             return LifecycleFailure(

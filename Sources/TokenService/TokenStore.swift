@@ -25,8 +25,10 @@ package protocol TokenStore: Sendable {
         updatedAt: Int64
     ) throws(TokenStoreError) -> Bool
 
-    /// Sets the status of an existing row; false if there is none.
-    func setStatus(_ status: InstallStatus, hubID: Int64, updatedAt: Int64) throws(TokenStoreError) -> Bool
+    /// Marks a row `revoked` after HubSpot refused `refreshToken`, if the row still holds that
+    /// refresh token; false (and nothing written) if it is gone or was rewritten meanwhile: a
+    /// refusal arriving late must not mark a reinstall made in the meantime.
+    func markRevoked(hubID: Int64, refreshToken: String, updatedAt: Int64) throws(TokenStoreError) -> Bool
 
     /// Deletes a row; false if there was none.
     func delete(hubID: Int64) throws(TokenStoreError) -> Bool

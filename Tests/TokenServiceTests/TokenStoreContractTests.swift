@@ -77,9 +77,13 @@ struct TokenStoreContractTests {
     func statusChangesAndAReinstallMakesTheAccountActiveAgain(kind: Kind) throws {
         let (store, other) = try kind.make(in: directory)
         try store.save(Self.install(7))
-        #expect(try other.setStatus(.revoked, hubID: 7, updatedAt: 1_790_000_100))
+        let refusedToken = try #require(try store.install(hubID: 7)).refreshToken.value
+        // A refusal of a refresh token the row no longer holds marks nothing.
+        #expect(try !other.markRevoked(hubID: 7, refreshToken: refusedToken + "-older", updatedAt: 1_790_000_050))
+        #expect(try store.install(hubID: 7)?.status == .active)
+        #expect(try other.markRevoked(hubID: 7, refreshToken: refusedToken, updatedAt: 1_790_000_100))
         #expect(try store.install(hubID: 7)?.status == .revoked)
-        #expect(try !store.setStatus(.revoked, hubID: 8, updatedAt: 0))
+        #expect(try !store.markRevoked(hubID: 8, refreshToken: refusedToken, updatedAt: 0))
         try store.save(Self.install(7, at: 1_790_000_200))
         #expect(try other.install(hubID: 7)?.status == .active)
     }
