@@ -65,7 +65,8 @@ pytest_status=$?
 # reload, under mixed traffic through nginx; one test in the final count.
 echo "== soak (Benchmarks/soak.sh, 60 s)"
 if SOAK_SECONDS=60 SOAK_REPORT_SECONDS=15 HUBSPOT_INSTALL_BIN="$(swift build --show-bin-path)/hubspot-install" \
-  bash Benchmarks/soak.sh; then echo "pass soak-60s"; else echo "fail soak-60s"; fi >>"$results/extra"
+  bash Benchmarks/soak.sh; then soak=pass; else soak=fail; fi
+echo "$soak soak-60s" >>"$results/extra"
 
 python3 - "$results" "$swift_status" "$pytest_status" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
@@ -87,7 +88,8 @@ if pytest_status != 0 and py_failed == 0:
     py_failed = 1
 # Fuzz harnesses, sanitizer runs and the soak, one "pass NAME" / "fail NAME" line each.
 try:
-    extra = [line.split()[0] for line in open(f"{results}/extra", encoding="utf-8") if line.strip()]
+    extra = [line.split()[0] for line in open(f"{results}/extra", encoding="utf-8")
+             if line.split()[:1] in (["pass"], ["fail"])]
 except OSError:
     extra = []
 extra_failed = extra.count("fail")
