@@ -98,6 +98,13 @@ struct Flow {
             hookSlots: hookSlots)
     }
 
+    init(responder: InstallResponder, hook: RecordingHook, clock: TestClock, configuration: Configuration) {
+        self.responder = responder
+        self.hook = hook
+        self.clock = clock
+        self.configuration = configuration
+    }
+
     func get(_ uri: String, cookie: String? = nil, method: String = "GET") -> Response {
         var parameters = ["REQUEST_METHOD": method, "REQUEST_URI": uri]
         parameters["HTTP_COOKIE"] = cookie

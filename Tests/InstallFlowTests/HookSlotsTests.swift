@@ -8,11 +8,30 @@ import Testing
 /// callback from inside the first one's hook: no threads, no timing.
 struct HookSlotsTests {
     /// Lets a hook reach the flow it belongs to (the hook is built before the flow).
+    /// It holds the responder and the hook weakly: the hook holds the box, so strong references
+    /// would make a cycle that outlives the test (LeakSanitizer reports it). The test's own `Flow`
+    /// keeps them alive while it runs.
     final class FlowBox: Sendable {
-        private let stored = Mutex<Flow?>(nil)
+        private struct Parts {
+            weak var responder: InstallResponder?
+            weak var hook: RecordingHook?
+            var clock: TestClock?
+            var configuration: Configuration?
+        }
+        private let parts = Mutex(Parts())
         var flow: Flow {
-            get { stored.withLock { $0! } }
-            set { stored.withLock { $0 = newValue } }
+            get {
+                parts.withLock {
+                    Flow(responder: $0.responder!, hook: $0.hook!, clock: $0.clock!, configuration: $0.configuration!)
+                }
+            }
+            set {
+                parts.withLock {
+                    $0 = Parts(
+                        responder: newValue.responder, hook: newValue.hook, clock: newValue.clock,
+                        configuration: newValue.configuration)
+                }
+            }
         }
     }
 
@@ -35,8 +54,9 @@ struct HookSlotsTests {
             }
             return HookOutcome()
         }
-        box.flow = try Flow(hook: hook, hookSlots: hookSlots)
-        return (box.flow, nested)
+        let flow = try Flow(hook: hook, hookSlots: hookSlots)
+        box.flow = flow
+        return (flow, nested)
     }
 
     @Test func aCallbackFindingEverySlotTakenIsBusyAndKeepsItsState() throws {
@@ -90,8 +110,8 @@ struct HookSlotsTests {
             seen.withLock { $0 = statuses + [flow.responder.hookSlots.inUse] }
             return HookOutcome()
         }
-        box.flow = try Flow(hook: hook, hookSlots: 1)
-        let flow = box.flow
+        let flow = try Flow(hook: hook, hookSlots: 1)
+        box.flow = flow
         let link = flow.begin()
         #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == "ok")
         #expect(seen.withLock { $0 } == [200, 200, 302, 200, 1])
@@ -194,8 +214,8 @@ struct MarketplaceHookSlotsTests {
             }
             return HookOutcome()
         }
-        box.flow = try Flow(["INSTALL_MARKETPLACE": "direct"], hook: hook, hookSlots: 1)
-        let flow = box.flow
+        let flow = try Flow(["INSTALL_MARKETPLACE": "direct"], hook: hook, hookSlots: 1)
+        box.flow = flow
 
         let done = flow.get("/oauth/install?code=first&returnUrl=\(Self.back)")
         #expect(done.status == 303)
