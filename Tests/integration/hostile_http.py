@@ -5,6 +5,9 @@
   /raw-json    a token answer without any status line or headers
   /echo        200 with the request's Accept-Encoding header as the body
 
+With `--mode PATH` every request gets that answer whatever its path (for clients that only take
+an origin from their configuration).
+
 Prints `listening on http://127.0.0.1:PORT` once ready.
 """
 import argparse
@@ -28,6 +31,9 @@ def bomb(mebibytes: int) -> bytes:
     return first + block * (mebibytes - 1) + packer.flush()
 
 
+BOMB_MIB = 1024
+
+
 def answer(path: str, request: bytes) -> bytes:
     if path == "/raw-json":
         return TOKENS
@@ -38,12 +44,12 @@ def answer(path: str, request: bytes) -> bytes:
             if name.strip().lower() == b"accept-encoding":
                 encoding = value.strip()
         return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(encoding) + encoding
-    body = gzipped(TOKENS) if path == "/gzip-small" else bomb(1024)
+    body = gzipped(TOKENS) if path == "/gzip-small" else bomb(BOMB_MIB)
     return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
             b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
 
 
-def handle(connection: socket.socket) -> None:
+def handle(connection: socket.socket, mode: str) -> None:
     try:
         connection.settimeout(30)
         request = b""
@@ -53,7 +59,7 @@ def handle(connection: socket.socket) -> None:
                 return
             request += chunk
         path = request.split(b" ", 2)[1].decode("latin-1").split("?")[0] if b" " in request else "/"
-        connection.sendall(answer(path, request))
+        connection.sendall(answer(mode or path, request))
     except OSError:
         pass
     finally:
@@ -63,7 +69,11 @@ def handle(connection: socket.socket) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--mode", default="")
+    parser.add_argument("--bomb-mib", type=int, default=1024)
     arguments = parser.parse_args()
+    global BOMB_MIB
+    BOMB_MIB = arguments.bomb_mib
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", arguments.port))
@@ -71,7 +81,7 @@ def main() -> None:
     print(f"listening on http://127.0.0.1:{listener.getsockname()[1]}", flush=True)
     while True:
         connection, _ = listener.accept()
-        threading.Thread(target=handle, args=(connection,), daemon=True).start()
+        threading.Thread(target=handle, args=(connection, arguments.mode), daemon=True).start()
 
 
 if __name__ == "__main__":
