@@ -35,9 +35,11 @@ enum HTTPFailure: Error, Sendable, Equatable {
     case unreached(String)
     /// The connection broke, or the answer was not HTTP: the body may have been read and acted on.
     case connection(String)
-    /// The answer was larger than the client accepts.
+    /// The answer was larger than the client accepts, or came compressed (which would unpack to an
+    /// unknown size before any limit could count it).
     case tooLarge
-    /// The URL could not be parsed (the configuration checks URLs, so this is a bug).
+    /// The URL was refused before anything was sent: not http(s), or without a host. What the server
+    /// sends back never maps here, whatever it is.
     case badURL
 }
 
@@ -76,7 +78,10 @@ final class HTTPClient: Sendable {
 
     /// Sends `request` and waits for the whole answer, or until `deadline`, whichever is first.
     func send(_ request: HTTPRequest, deadline: Deadline) throws(HTTPFailure) -> HTTPResponse {
-        guard let url = URL(string: request.url), url.scheme == "https" || url.scheme == "http" else {
+        // Checked here so that a URL error the transport reports later can only be about the answer.
+        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", let host = url.host, !host.isEmpty
+        else {
             throw .badURL
         }
         let remaining = deadline.remainingSeconds
@@ -86,6 +91,9 @@ final class HTTPClient: Sendable {
         urlRequest.httpShouldHandleCookies = false
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         urlRequest.setValue("hubspot-install", forHTTPHeaderField: "User-Agent")
+        // The transport would unpack a compressed answer before the size limit sees it (a few MB of
+        // gzip is GBs in memory); asking for none, and refusing any that comes, keeps the limit real.
+        urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         if !request.body.isEmpty || request.method == "POST" { urlRequest.httpBody = Data(request.body) }
 
         let task = session.dataTask(with: urlRequest)
@@ -154,14 +162,25 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
     ) {
-        pending.withLock { $0[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
-        completionHandler(.allow)
+        let http = response as? HTTPURLResponse
+        let encoding = http?.value(forHTTPHeaderField: "Content-Encoding")?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let compressed = !(encoding.isEmpty || encoding == "identity")
+        pending.withLock { table in
+            table[dataTask.taskIdentifier]?.response = http
+            if compressed { table[dataTask.taskIdentifier]?.overflowed = true }
+        }
+        // Cancelled before the body is read: a compressed answer is refused like an oversized one.
+        completionHandler(compressed ? .cancel : .allow)
+        if compressed { dataTask.cancel() }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         let overflowed = pending.withLock { table -> Bool in
             guard var entry = table[dataTask.taskIdentifier] else { return false }
-            if entry.body.count + data.count > limit {
+            if entry.overflowed {
+                return true
+            } else if entry.body.count + data.count > limit {
                 entry.overflowed = true
             } else {
                 entry.body.append(contentsOf: data)
@@ -206,8 +225,10 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return .connection("TLS failed")
-        case .badServerResponse, .cannotParseResponse: return .connection("malformed HTTP answer")
-        case .unsupportedURL, .badURL: return .badURL
+        // The URL was checked before sending, so these mean the answer was not HTTP (libcurl
+        // reports a reply without a status line as an unsupported protocol).
+        case .badServerResponse, .cannotParseResponse, .unsupportedURL, .badURL:
+            return .connection("malformed HTTP answer")
         default: return .connection("transport error \(error.code.rawValue)")
         }
     }

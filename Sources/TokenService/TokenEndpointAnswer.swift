@@ -45,19 +45,21 @@ enum TokenEndpointAnswer {
             throw HookFailure(
                 .providerUnavailable, detail: "HubSpot answered 200 with something that is not a JSON object")
         }
-        guard let access = json["access_token"]?.string, !access.isEmpty else {
-            throw HookFailure(.providerUnavailable, detail: "HubSpot answered 200 without an access_token")
+        guard let access = token(json["access_token"]) else {
+            throw HookFailure(
+                .providerUnavailable, detail: "HubSpot answered 200 without an access_token (or an unusable one)")
         }
-        guard let refresh = json["refresh_token"]?.string, !refresh.isEmpty else {
-            throw HookFailure(.providerUnavailable, detail: "HubSpot answered 200 without a refresh_token")
+        guard let refresh = token(json["refresh_token"]) else {
+            throw HookFailure(
+                .providerUnavailable, detail: "HubSpot answered 200 without a refresh_token (or an unusable one)")
         }
         let scopes = json["scopes"]?.words ?? json["scope"]?.words
         return IssuedTokens(
             accessToken: Secret(access), refreshToken: Secret(refresh),
             expiresIn: json["expires_in"]?.integer.flatMap { longestLifetime.contains($0) ? $0 : nil },
             tokenType: json["token_type"]?.string.flatMap(safeWord) ?? "bearer",
-            hubID: json["hub_id"]?.integer, scopes: scopes, userID: json["user_id"]?.integer,
-            user: json["user"]?.string.flatMap(shortText))
+            hubID: positiveID(json["hub_id"]), scopes: scopes, userID: positiveID(json["user_id"]),
+            user: json["user"]?.string.flatMap(email))
     }
 
     /// The account facts of a metadata (`GET /oauth/v1/access-tokens/…`) or introspection
@@ -72,12 +74,69 @@ enum TokenEndpointAnswer {
         if json["active"] == .bool(false) {
             throw HookFailure(.providerUnavailable, detail: "HubSpot says the new access token is not active")
         }
-        let domain = json["hub_domain"]?.string.flatMap { $0.isEmpty || $0.count > 253 ? nil : $0 }
         return TokenMetadata(
-            hubID: json["hub_id"]?.integer, hubDomain: domain, scopes: json["scopes"]?.words ?? json["scope"]?.words,
-            user: json["user"]?.string.flatMap(shortText), userID: json["user_id"]?.integer,
-            appID: json["app_id"]?.integer,
-            hublet: (json["signed_access_token"]?["hublet"] ?? json["hublet"])?.string.flatMap(safeWord))
+            hubID: positiveID(json["hub_id"]), hubDomain: json["hub_domain"]?.string.flatMap(hostName),
+            scopes: json["scopes"]?.words ?? json["scope"]?.words,
+            user: json["user"]?.string.flatMap(email), userID: positiveID(json["user_id"]),
+            appID: positiveID(json["app_id"]),
+            hublet: (json["signed_access_token"]?["hublet"] ?? json["hublet"])?.string.flatMap(hublet))
+    }
+
+    /// A token as HubSpot issues it: printable ASCII without spaces, 1...4096 bytes. Anything else
+    /// would be printed by `access-token` and put into an `Authorization` header, so an answer
+    /// holding it is unusable rather than stored. Shared by the install and the refresh readers.
+    static func token(_ value: JSONValue?) -> String? {
+        guard let text = value?.string, (1...4096).contains(text.utf8.count),
+            text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        return text
+    }
+
+    /// An account, user or app id: a positive whole number, as a JSON integer or a quoted string of
+    /// digits. Negative, zero, fractional or oversized values are unknown.
+    static func positiveID(_ value: JSONValue?) -> Int64? {
+        switch value {
+        case .integer(let id)?: return id > 0 ? id : nil
+        case .string(let text)?:
+            guard (1...19).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let id = Int64(text), id > 0
+            else { return nil }
+            return id
+        default: return nil
+        }
+    }
+
+    /// A host name: LDH labels of 1...63 bytes joined by dots, at most 253 bytes, no label starting or
+    /// ending with a hyphen. It is listed and shown on the success page, so nothing else passes.
+    static func hostName(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard (1...253).contains(bytes.count) else { return nil }
+        for label in bytes.split(separator: 0x2E, omittingEmptySubsequences: false) {
+            guard (1...63).contains(label.count), label.first != 0x2D, label.last != 0x2D,
+                label.allSatisfy({ isLetterOrDigit($0) || $0 == 0x2D })
+            else { return nil }
+        }
+        return text
+    }
+
+    /// A data-centre region (`na1`, `eu1`): lower-case letters and digits only.
+    static func hublet(_ text: String) -> String? {
+        guard (1...40).contains(text.utf8.count),
+            text.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) })
+        else { return nil }
+        return text
+    }
+
+    /// The installing user's e-mail address as listed: printable ASCII without spaces, 1...320 bytes.
+    static func email(_ text: String) -> String? {
+        guard (1...320).contains(text.utf8.count), text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            return nil
+        }
+        return text
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
     }
 
     /// A name or e-mail address fit for a row and a listing: printable, one line, not huge.

@@ -139,7 +139,7 @@ package struct TokenLifecycle: Sendable {
             }
             throw failure
         }
-        guard let json = JSONValue.parse(answer.body), let access = json["access_token"]?.string, !access.isEmpty
+        guard let json = JSONValue.parse(answer.body), let access = TokenEndpointAnswer.token(json["access_token"])
         else {
             throw LifecycleFailure(
                 .hubspotUnavailable,
@@ -147,7 +147,17 @@ package struct TokenLifecycle: Sendable {
         }
         // HubSpot may hand out a new refresh token with the access token; the old one may stop
         // working, so the newest is kept.
-        let refresh = json["refresh_token"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? install.refreshToken.value
+        // A refresh token that is present but malformed makes the answer unusable, like a bad access token.
+        let refresh: String
+        if json["refresh_token"] == nil || json["refresh_token"] == .null || json["refresh_token"] == .string("") {
+            refresh = install.refreshToken.value
+        } else if let issued = TokenEndpointAnswer.token(json["refresh_token"]) {
+            refresh = issued
+        } else {
+            throw LifecycleFailure(
+                .hubspotUnavailable,
+                detail: "hub \(hubID): HubSpot's token endpoint answered 200 with an unusable refresh_token")
+        }
         let at = now()
         // The same rule as at install: a lifetime outside what HubSpot could mean is an unknown expiry.
         let expiresAt = json["expires_in"]?.integer

@@ -9,7 +9,7 @@ package enum TokenListing {
                 String(install.hubID), install.status.rawValue, install.hubDomain ?? "-", install.userEmail ?? "-",
                 install.appID.map(String.init) ?? "-", install.hublet ?? "-", install.expiresAt.map(timestamp) ?? "-",
                 timestamp(install.installedAt), install.scopes.joined(separator: " "),
-            ]
+            ].map(visible)
         }
         let all = [header] + rows
         let widths = (0..<header.count - 1).map { column in all.map { $0[column].count }.max() ?? 0 }
@@ -24,6 +24,22 @@ package enum TokenListing {
             }
             return line
         }.joined(separator: "\n")
+    }
+
+    /// A cell as it may reach a terminal: control and format characters (newlines, ESC, the
+    /// bidirectional overrides) and line separators shown as `\u{…}`, so a stored value can neither
+    /// forge a row nor steer the terminal.
+    package static func visible(_ cell: String) -> String {
+        var out = ""
+        for scalar in cell.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `list --json`: an array of objects with the store's column names, tokens left out.

@@ -11,7 +11,9 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -506,3 +508,67 @@ def test_the_readme_python_example_gets_a_token_and_notices_an_uninstall(account
     finally:
         os.environ["PATH"] = path
     acme.outputs.add("python example", "ran")
+
+
+@pytest.fixture
+def hostile_http():
+    """Starts Tests/integration/hostile_http.py answering one way (compressed, or without a status
+    line) to every request, and gives its URL."""
+    servers = []
+
+    def start(mode):
+        server = subprocess.Popen([sys.executable, "-u", str(Path(__file__).with_name("hostile_http.py")),
+                                   "--port", "0", "--mode", mode], stdout=subprocess.PIPE, text=True)
+        servers.append(server)
+        line = server.stdout.readline()
+        assert line.startswith("listening on "), line
+        return line.split("listening on ", 1)[1].strip() + "/oauth/2026-03/token"
+
+    yield start
+    for server in servers:
+        server.kill()
+        server.wait(timeout=30)
+
+
+def run_program(acme, args, token_url):
+    """The token program itself, with HUBSPOT_TOKEN_URL pointing elsewhere."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HUBSPOT_INSTALL_CONFIG": str(acme.config),
+           "HUBSPOT_TOKEN_URL": token_url}
+    done = subprocess.run([str(tokens_binary()), *args], env=env, capture_output=True, text=True, timeout=120)
+    acme.record(args, done, False)
+    return done
+
+
+@pytest.mark.parametrize("path", ["/gzip-small", "/gzip-bomb"])
+def test_a_compressed_token_answer_is_refused_like_an_oversized_one(account, hostile_http, path):
+    acme = account()
+    acme.install()
+    before = acme.row()
+    started = time.monotonic()
+    done = run_program(acme, ["refresh", str(HUB_ID)], hostile_http(path))
+    # The small one would be a usable token answer if it were unpacked.
+    assert done.returncode == 75, done.stderr
+    assert "answered more than we read" in done.stderr
+    assert time.monotonic() - started < 60
+    assert acme.row() == before
+
+
+def test_an_answer_that_is_not_http_is_hubspot_unavailable_not_a_bad_url(account, hostile_http):
+    acme = account()
+    acme.install()
+    before = acme.row()
+    done = run_program(acme, ["refresh", str(HUB_ID)], hostile_http("/raw-json"))
+    assert done.returncode == 75, done.stderr
+    assert "malformed HTTP answer" in done.stderr and "not a usable URL" not in done.stderr
+    assert acme.row() == before
+
+
+def test_hostile_account_facts_are_stored_as_unknown_and_the_listing_stays_one_line_each(account):
+    acme = account(hub_domain="evil.example\n9999  active  forged\x1b[2J\u202e", user="a b\x1b[31m@x.example")
+    acme.install()
+    row = acme.row()
+    assert (row["hub_domain"], row["user_email"]) == (None, None)
+    table = acme.tokens("list")
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout.splitlines()) == 2
+    assert "\x1b" not in table.stdout and "\u202e" not in table.stdout
