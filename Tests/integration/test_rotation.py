@@ -38,7 +38,11 @@ def test_a_new_key_first_keeps_old_states_valid_until_the_old_key_is_dropped(tmp
         return sorted(line["reason"] for line in json_log_lines(responder.stderr()) if line.get("route") == "callback")
 
     first = restart(INSTALL_STATE_KEYS=old)
-    nginx = Nginx(tmp_path, socket_path)
+    try:
+        nginx = Nginx(tmp_path, socket_path)
+    except BaseException:
+        first.stop()
+        raise
     try:
         url = nginx.url
         _, used, cookie = front_authorize(url)

@@ -62,7 +62,7 @@ class TracedStack:
         try:
             self.nginx = Nginx(tmp, self.responder.socket_path)
         except BaseException:
-            self.responder.stop()
+            self.stop_responder()
             raise
 
     def get(self, path, cookie=None):
@@ -84,8 +84,11 @@ class TracedStack:
         return [line.get("reason") for line in json_log_lines(self.responder.stderr()) if line.get("route")]
 
     def stop(self):
-        """nginx, then the responder itself: SIGTERM to strace would only detach it."""
         self.nginx.stop()
+        self.stop_responder()
+
+    def stop_responder(self):
+        """The responder itself, not only strace: SIGTERM to strace would only detach it."""
         tracer = self.responder.process
         children = Path(f"/proc/{tracer.pid}/task/{tracer.pid}/children")
         tracees = children.read_text().split() if tracer.poll() is None and children.exists() else []
