@@ -7,6 +7,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness import Stack  # noqa: E402
 from hubspot_standin import StandIn  # noqa: E402
 
 CLIENT_ID = "5d3e2a1c-7b9f-4e6d-8c2a-1f0e9d8c7b6a"
@@ -43,3 +44,21 @@ def http():
     """A requests session; pass allow_redirects=False to see HubSpot's 302s."""
     with requests.Session() as s:
         yield s
+
+
+@pytest.fixture
+def make_stack(tmp_path):
+    """make_stack(**Stack options) -> a started responder behind the shipped nginx site; every one
+    is stopped afterwards and its logs checked for leaked secrets. (test_apache.py and
+    test_exhaustion.py define their own.)"""
+    stacks = []
+
+    def make(**options):
+        stack = Stack(tmp_path / f"stack{len(stacks)}", **options)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
+        stack.assert_nothing_leaked()

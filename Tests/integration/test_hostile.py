@@ -16,24 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from harness import REDIRECT_URI, Stack, binary, free_port, settings, state_key, wait_for, write_config, Hook
+from harness import REDIRECT_URI, Hook, binary, settings, state_key, write_config
 
 LINK_USED = "This link was already used"
-
-
-@pytest.fixture
-def make_stack(tmp_path):
-    stacks = []
-
-    def make(**options):
-        stack = Stack(tmp_path / f"stack{len(stacks)}", **options)
-        stacks.append(stack)
-        return stack
-
-    yield make
-    for stack in stacks:
-        stack.stop()
-        stack.assert_nothing_leaked()
 
 
 def b64(raw: bytes) -> str:

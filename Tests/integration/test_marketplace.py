@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from harness import CLIENT_ID, Stack, wait_for
+from harness import CLIENT_ID, wait_for
 from hubspot_standin import StandIn
 
 RETURN = "https://app.hubspot.com/marketplace/install/return"
@@ -109,21 +109,6 @@ def back_link(answer):
 def cookie_attributes(set_cookie):
     name_value, *attributes = [part.strip() for part in set_cookie.split(";")]
     return name_value, sorted(attributes)
-
-
-@pytest.fixture
-def make_stack(tmp_path):
-    stacks = []
-
-    def make(**options):
-        stack = Stack(tmp_path / f"stack{len(stacks)}", **options)
-        stacks.append(stack)
-        return stack
-
-    yield make
-    for stack in stacks:
-        stack.stop()
-        stack.assert_nothing_leaked()
 
 
 @pytest.fixture

@@ -10,27 +10,12 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import APP_NAME, CLIENT_ID, REDIRECT_URI, Stack, wait_for
+from harness import APP_NAME, CLIENT_ID, REDIRECT_URI, wait_for
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
        "frame-ancestors 'none'; base-uri 'none'")
 REQUEST_VARIABLES = {"QUERY_STRING", "REQUEST_URI", "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "DOCUMENT_URI",
                      "REMOTE_ADDR", "SERVER_NAME", "GATEWAY_INTERFACE", "CONTENT_LENGTH", "CONTENT_TYPE"}
-
-
-@pytest.fixture
-def make_stack(tmp_path):
-    stacks = []
-
-    def make(**options):
-        stack = Stack(tmp_path / f"stack{len(stacks)}", **options)
-        stacks.append(stack)
-        return stack
-
-    yield make
-    for stack in stacks:
-        stack.stop()
-        stack.assert_nothing_leaked()
 
 
 @pytest.fixture
