@@ -10,7 +10,7 @@ extension Configuration {
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
         "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY", "HUBSPOT_PKCE", "INSTALL_MARKETPLACE",
-        "INSTALL_RETURN_HOSTS",
+        "INSTALL_RETURN_HOSTS", "INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
@@ -152,6 +152,7 @@ private struct Reader {
         let clientSecret = hook == .hubspot ? readClientSecret() : nil
         let webhookKey = readWebhookKey(hook: hook)
         let tokenDatabase = readTokenDatabase(stateDirectory: stateDirectory, hook: hook)
+        let tokenKeys = readTokenKeys(hook: hook)
         let timeout = readTimeout()
         let concurrency = readHookConcurrency()
         let hookEnvironment = readHookEnvironment()
@@ -169,7 +170,7 @@ private struct Reader {
             returnHosts: returnHosts, clientSecret: clientSecret, stateKeys: keys,
             stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
             hookConcurrency: concurrency,
-            webhookKey: webhookKey, tokenDatabase: tokenDatabase,
+            webhookKey: webhookKey, tokenDatabase: tokenDatabase, tokenKeys: tokenKeys,
             hookEnvironment: hookEnvironment, appName: appName, publicDirectory: publicDirectory,
             successURL: successURL ?? "/installed", warnings: problems.filter(\.isWarning), environment: values)
     }
@@ -474,6 +475,62 @@ private struct Reader {
                     + "set INSTALL_TOKEN_DB or INSTALL_STATE_DIR")
         }
         return path
+    }
+
+    /// `INSTALL_TOKEN_KEYS(_FILE)`: keys of exactly 32 bytes, base64url, separated as the state keys
+    /// are; the first seals the stored tokens, all open them. Like the client secret, the responder
+    /// only checks that they are named (and how their file is kept, from its metadata): no key is
+    /// read and none kept, as only `hubspot-install-tokens` seals and opens.
+    mutating func readTokenKeys(hook: TokenHookSetting?) -> [SecretBytes] {
+        let key = "INSTALL_TOKEN_KEYS"
+        let fileKey = key + "_FILE"
+        guard value(key) != nil || value(fileKey) != nil else {
+            if hook == .hubspot {
+                warning(
+                    key,
+                    "not set: the hubspot hook stores access and refresh tokens in clear in INSTALL_TOKEN_DB; "
+                        + "make a key with `hubspot-install keygen`")
+            }
+            return []
+        }
+        if hook != nil && hook != .hubspot {
+            warning(value(key) != nil ? key : fileKey, "is used only with INSTALL_TOKEN_HOOK=hubspot")
+        }
+        guard readsSecrets else {
+            if isNamed(key, missing: ""), let path = value(fileKey) {
+                let (problem, looseMode) = FileSystem.secretFileProblem(path)
+                if let looseMode { warning(fileKey, looseMode) }
+                if let problem { error(fileKey, problem) }
+            }
+            return []
+        }
+        guard let (source, text) = inlineOrFile(key, missing: "") else { return [] }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+        guard !words.isEmpty else {
+            error(source, "holds no key")
+            return []
+        }
+        var keys = [SecretBytes]()
+        for (index, word) in words.enumerated() {
+            let position = words.count == 1 ? "the key" : "key \(index + 1)"
+            guard let bytes = Base64URL.decode(word) else {
+                error(source, "\(position) is not base64url without padding; make one with `hubspot-install keygen`")
+                continue
+            }
+            guard bytes.count == Configuration.tokenKeyByteCount else {
+                error(
+                    source,
+                    "\(position) is \(bytes.count) bytes; token keys are exactly \(Configuration.tokenKeyByteCount) "
+                        + "(make one with `hubspot-install keygen`)")
+                continue
+            }
+            if keys.contains(where: { constantTimeEquals($0.bytes, bytes) }) {
+                warning(source, "\(position) repeats an earlier key")
+                continue
+            }
+            keys.append(SecretBytes(bytes))
+        }
+        return keys
     }
 
     mutating func readTimeout() -> Double? {

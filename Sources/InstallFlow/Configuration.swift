@@ -33,6 +33,9 @@ package struct Configuration: Sendable {
     package var webhookKey: SecretBytes?
     /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook.
     package var tokenDatabase: String
+    /// `INSTALL_TOKEN_KEYS(_FILE)`: the first seals stored tokens, all open them; empty when unset,
+    /// and always empty in the responder, which never reads them.
+    package var tokenKeys: [SecretBytes]
     /// Names of the responder's environment variables an exec hook may see.
     package var hookEnvironment: [String]
     package var appName: String
@@ -44,6 +47,11 @@ package struct Configuration: Sendable {
     /// The environment the configuration was read from (file merged in), for hooks that pass
     /// variables through.
     package var environment: [String: String]
+}
+
+extension Configuration {
+    /// A token key is a ChaCha20-Poly1305 key: exactly this long.
+    package static let tokenKeyByteCount = 32
 }
 
 /// `INSTALL_TOKEN_HOOK`.

@@ -24,8 +24,9 @@ package enum BuiltInHook {
             } catch {
                 throw problem("INSTALL_TOKEN_DB", error.detail)
             }
+            let sealed = SealedTokenStore(wrapping: store, keys: TokenKey.keys(configuration))
             return HubSpotExchangeHook(
-                tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout, store: store
+                tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout, store: sealed
             )
         }
     }

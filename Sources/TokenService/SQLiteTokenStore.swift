@@ -93,6 +93,20 @@ package final class SQLiteTokenStore: TokenStore {
         }
     }
 
+    package func replaceStoredTokens(
+        hubID: Int64, expectedAccess: String, expectedRefresh: String, accessToken: String, refreshToken: String
+    ) throws(TokenStoreError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE tokens SET access_token = ?, refresh_token = ?
+                    WHERE hub_id = ? AND access_token = ? AND refresh_token = ?
+                    """,
+                arguments: [accessToken, refreshToken, hubID, expectedAccess, expectedRefresh])
+            return db.changesCount > 0
+        }
+    }
+
     package func delete(hubID: Int64) throws(TokenStoreError) -> Bool {
         try write { db in
             try db.execute(sql: "DELETE FROM tokens WHERE hub_id = ?", arguments: [hubID])

@@ -3,7 +3,7 @@
 ///
 /// Every operation is one atomic step that several processes (and hosts, for a shared database)
 /// may run at once; nothing here holds a lock across calls except `refreshLock`. Implementations:
-/// `SQLiteTokenStore`; the tests in `TokenStoreContractTests` are written against this protocol
+/// `SQLiteTokenStore`, and `SealedTokenStore`, which seals the tokens of any other; the tests in `TokenStoreContractTests` are written against this protocol
 /// so every implementation runs the same suite.
 package protocol TokenStore: Sendable {
     /// The install of one account, if stored.
@@ -29,6 +29,15 @@ package protocol TokenStore: Sendable {
     /// refresh token; false (and nothing written) if it is gone or was rewritten meanwhile: a
     /// refusal arriving late must not mark a reinstall made in the meantime.
     func markRevoked(hubID: Int64, refreshToken: String, updatedAt: Int64) throws(TokenStoreError) -> Bool
+
+    /// Rewrites the two token values of a row exactly as given, if the row still stores exactly
+    /// `expectedAccess` and `expectedRefresh`; nothing else of the row changes (not its status, not
+    /// `updated_at`). False (and nothing written) if the row is gone or holds other values. This is
+    /// how `tokens rekey` (`SealedTokenStore`) reseals a row: a refresh that wrote in the meantime
+    /// makes it false instead of being overwritten. Values are compared as stored, byte for byte.
+    func replaceStoredTokens(
+        hubID: Int64, expectedAccess: String, expectedRefresh: String, accessToken: String, refreshToken: String
+    ) throws(TokenStoreError) -> Bool
 
     /// Deletes a row; false if there was none.
     func delete(hubID: Int64) throws(TokenStoreError) -> Bool

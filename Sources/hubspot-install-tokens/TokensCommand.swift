@@ -12,8 +12,8 @@ struct TokensCommand: ParsableCommand {
         commandName: "hubspot-install-tokens",
         abstract: "Show the accounts the built-in hubspot hook connected; hand out, refresh, revoke their tokens.",
         discussion: """
-            The only program that reads the client secret, the webhook key and the token database \
-            (INSTALL_TOKEN_DB). `hubspot-install tokens ...` runs it; `hook` and `check-hook` are run \
+            The only program that reads the client secret, the webhook key, the token database \
+            (INSTALL_TOKEN_DB) and the keys that seal its tokens (INSTALL_TOKEN_KEYS). `hubspot-install tokens ...` runs it; `hook` and `check-hook` are run \
             by hubspot-install itself. To talk to HubSpot the commands read HUBSPOT_CLIENT_ID, \
             HUBSPOT_CLIENT_SECRET and the origin of HUBSPOT_TOKEN_URL. Exit status: 0 done, 1 failed \
             (configuration, store, HubSpot refused), 2 no such account stored, 3 the account is revoked \
@@ -21,7 +21,7 @@ struct TokensCommand: ParsableCommand {
             64 usage.
             """,
         subcommands: [
-            List.self, AccessToken.self, Refresh.self, Revoke.self, Uninstall.self, RefreshToken.self,
+            List.self, AccessToken.self, Refresh.self, Revoke.self, Uninstall.self, RefreshToken.self, Rekey.self,
             HookCommand.self, CheckHook.self,
         ]
     )
@@ -46,8 +46,16 @@ struct TokensCommand: ParsableCommand {
             }
         }
 
-        /// The store, or exit 1 with the configuration's problems (or the store's) on stderr.
-        func openStore(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
+        /// The store, its tokens opened (and sealed when written) with INSTALL_TOKEN_KEYS; or exit 1
+        /// with the configuration's problems (or the store's) on stderr.
+        func openStore(_ configuration: Configuration? = nil) throws -> SealedTokenStore {
+            let configuration = try configuration ?? loadConfiguration()
+            return SealedTokenStore(wrapping: try openStoredText(configuration), keys: TokenKey.keys(configuration))
+        }
+
+        /// The store as stored, tokens sealed or not: for `list`, which shows no token, so it lists
+        /// every row even without the keys.
+        func openStoredText(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
             let path = try db ?? (configuration ?? loadConfiguration()).tokenDatabase
             do {
                 return try SQLiteTokenStore(path: path, create: false)
@@ -86,7 +94,7 @@ struct TokensCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openStoredText()
             do {
                 let installs = try store.installs()
                 print(json ? TokenListing.json(installs) : TokenListing.render(installs))
@@ -221,6 +229,41 @@ struct TokensCommand: ParsableCommand {
                 throw ExitCode(failure.exitCode)
             }
             print(install.refreshToken.value)
+        }
+    }
+
+    struct Rekey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reseal every stored token with the first key of INSTALL_TOKEN_KEYS.",
+            discussion: """
+                Rows whose tokens are in clear or sealed with another key (active and revoked alike) are opened \
+                and sealed again with the first key, each row in one atomic step: a row that a refresh writes \
+                meanwhile keeps the refresh's tokens and is resealed after it. Prints how many rows were \
+                resealed; never a token. Exit status 0 done, 1 failed (INSTALL_TOKEN_KEYS not set, a row that \
+                no configured key opens, the store); rows resealed before a failure stay resealed, and running \
+                it again finishes the rest.
+                """
+        )
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let configuration = try options.loadConfiguration()
+            let store = try options.openStore(configuration)
+            guard let first = store.keys.first else {
+                TokensCommand.printError("error: misconfigured: INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
+                throw ExitCode.failure
+            }
+            let result: SealedTokenStore.RekeyResult
+            do {
+                result = try store.rekey()
+            } catch {
+                TokensCommand.printError("error: store_failed: \(error.detail)")
+                throw ExitCode.failure
+            }
+            print(
+                "resealed \(result.resealed) row(s) with key id \(first.id); \(result.alreadySealed) already sealed "
+                    + "with it")
         }
     }
 

@@ -9,8 +9,15 @@ import Testing
 struct TokenStoreContractTests {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case sqlite
+        /// `SealedTokenStore` over SQLite: the same promises with every token sealed at rest.
+        case sealedSQLite
 
         var testDescription: String { rawValue }
+
+        /// The sealing key first, a retired one second (both open).
+        static let sealingKeys = [
+            TokenKey(bytes: [UInt8](repeating: 0x3C, count: 32)), TokenKey(bytes: [UInt8](repeating: 0x7E, count: 32)),
+        ]
 
         /// A fresh, empty store of this kind, and a second handle on the same data (another process
         /// would open its own).
@@ -19,6 +26,12 @@ struct TokenStoreContractTests {
             case .sqlite:
                 let path = directory.path + "/tokens.sqlite3"
                 return (try SQLiteTokenStore(path: path), try SQLiteTokenStore(path: path))
+            case .sealedSQLite:
+                let path = directory.path + "/tokens.sqlite3"
+                return (
+                    SealedTokenStore(wrapping: try SQLiteTokenStore(path: path), keys: Self.sealingKeys),
+                    SealedTokenStore(wrapping: try SQLiteTokenStore(path: path), keys: Self.sealingKeys)
+                )
             }
         }
     }
@@ -86,6 +99,35 @@ struct TokenStoreContractTests {
         #expect(try !store.markRevoked(hubID: 8, refreshToken: refusedToken, updatedAt: 0))
         try store.save(Self.install(7, at: 1_790_000_200))
         #expect(try other.install(hubID: 7)?.status == .active)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func replacingStoredTokensChangesOnlyTheTokensAndOnlyIfStillHeld(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        try store.save(Self.install(7))
+        #expect(try other.markRevoked(hubID: 7, refreshToken: "eu1-refresh-7", updatedAt: 1_790_000_100))
+        #expect(
+            try other.replaceStoredTokens(
+                hubID: 7, expectedAccess: "CK-access-7", expectedRefresh: "eu1-refresh-7", accessToken: "CK-2",
+                refreshToken: "eu1-2"))
+        var expected = Self.install(7)
+        (expected.accessToken, expected.refreshToken, expected.status, expected.updatedAt) =
+            (Secret("CK-2"), Secret("eu1-2"), .revoked, 1_790_000_100)
+        #expect(try store.install(hubID: 7) == expected)
+        // Either token no longer as expected (a refresh wrote first): nothing is written.
+        #expect(
+            try !other.replaceStoredTokens(
+                hubID: 7, expectedAccess: "CK-access-7", expectedRefresh: "eu1-2", accessToken: "CK-3",
+                refreshToken: "eu1-3"))
+        #expect(
+            try !other.replaceStoredTokens(
+                hubID: 7, expectedAccess: "CK-2", expectedRefresh: "eu1-refresh-7", accessToken: "CK-3",
+                refreshToken: "eu1-3"))
+        #expect(
+            try !other.replaceStoredTokens(
+                hubID: 8, expectedAccess: "CK-2", expectedRefresh: "eu1-2", accessToken: "CK-3", refreshToken: "eu1-3"))
+        #expect(try store.install(hubID: 7) == expected)
+        #expect(try store.install(hubID: 8) == nil)
     }
 
     @Test(arguments: Kind.allCases)

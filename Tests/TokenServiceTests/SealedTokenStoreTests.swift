@@ -1,0 +1,356 @@
+import Foundation
+import InstallFlow
+import Testing
+
+@testable import TokenService
+
+/// Tokens sealed at rest: what the file holds, what does not open (moved, tampered, wrong or
+/// missing key), and `rekey`, alone and racing refreshes. The plain promises of the store are the
+/// `sealedSQLite` kind of `TokenStoreContractTests`.
+struct SealedTokenStoreTests {
+    let directory = TemporaryDirectory()
+    var path: String { directory.path + "/tokens.sqlite3" }
+
+    static let old = TokenKey(bytes: [UInt8](repeating: 0x11, count: 32))
+    static let new = TokenKey(bytes: [UInt8](repeating: 0x22, count: 32))
+    static let stranger = TokenKey(bytes: [UInt8](repeating: 0x33, count: 32))
+
+    static func install(_ hubID: Int64, status: InstallStatus = .active) -> StoredInstall {
+        StoredInstall(
+            hubID: hubID, hubDomain: "hub\(hubID).hubspot.com", accessToken: Secret("CK-access-secret-\(hubID)"),
+            refreshToken: Secret("eu1-refresh-secret-\(hubID)"), expiresAt: 1_790_001_800, scopes: ["oauth"],
+            tokenType: "bearer", installedAt: 1_790_000_000, updatedAt: 1_790_000_000, status: status)
+    }
+
+    /// The store as stored (no keys, no decorator).
+    func raw() throws -> SQLiteTokenStore { try SQLiteTokenStore(path: path) }
+
+    func sealed(_ keys: [TokenKey]) throws -> SealedTokenStore {
+        SealedTokenStore(wrapping: try SQLiteTokenStore(path: path), keys: keys)
+    }
+
+    /// The error an operation throws, as the command would print it.
+    func failure(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func tokensAreStoredSealedWithTheFirstKeyAndAFreshNonceEachTime() throws {
+        let store = try sealed([Self.new, Self.old])
+        try store.save(Self.install(7))
+        try store.save(Self.install(8))
+        let row = try #require(try raw().install(hubID: 7))
+        for (text, token) in [(row.accessToken.value, "CK-access-secret-7"), (row.refreshToken.value, "eu1-refresh")] {
+            #expect(text.hasPrefix("sealed:v1:\(Self.new.id):"))
+            #expect(!text.contains(token))
+        }
+        let first = row.accessToken.value
+        try store.save(Self.install(7))
+        #expect(try raw().install(hubID: 7)?.accessToken.value != first)
+        #expect(try store.install(hubID: 7) == Self.install(7))
+        #expect(try store.installs() == [Self.install(7), Self.install(8)])
+        // The file itself, and its write-ahead log, never hold a token in clear.
+        for suffix in ["", "-wal"] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path + suffix))
+            for token in ["CK-access-secret", "eu1-refresh-secret"] {
+                #expect(bytes.range(of: Data(token.utf8)) == nil, "\(token) in tokens.sqlite3\(suffix)")
+            }
+        }
+    }
+
+    @Test func keyIDsAreStableAndDistinct() {
+        #expect(Self.new.id == TokenKey(bytes: [UInt8](repeating: 0x22, count: 32)).id)
+        #expect(Set([Self.old.id, Self.new.id, Self.stranger.id]).count == 3)
+        #expect(Self.new.id.utf8.count == 8)
+    }
+
+    @Test func aValueMovedToAnotherRowOrTheOtherFieldDoesNotOpen() throws {
+        let store = try sealed([Self.new])
+        try store.save(Self.install(7))
+        try store.save(Self.install(8))
+        let seven = try #require(try raw().install(hubID: 7))
+        let eight = try #require(try raw().install(hubID: 8))
+        // Hub 7's tokens copied into hub 8's row.
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 8, expectedAccess: eight.accessToken.value, expectedRefresh: eight.refreshToken.value,
+                accessToken: seven.accessToken.value, refreshToken: seven.refreshToken.value))
+        let moved = failure { _ = try store.install(hubID: 8) }
+        #expect(moved == "hub 8: the stored access token does not open with key id \(Self.new.id): it was changed, "
+            + "or copied from another row or column")
+        // Hub 7's own tokens swapped between its two columns.
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: seven.accessToken.value, expectedRefresh: seven.refreshToken.value,
+                accessToken: seven.refreshToken.value, refreshToken: seven.accessToken.value))
+        #expect(failure { _ = try store.install(hubID: 7) }?.contains("does not open with key id") == true)
+        // A row that does not open is an error everywhere, never "no row": not for a refresh, a revocation, a list.
+        #expect(throws: TokenStoreError.self) {
+            try store.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-secret-7", accessToken: "a", refreshToken: "r", expiresAt: nil,
+                updatedAt: 0)
+        }
+        #expect(throws: TokenStoreError.self) {
+            try store.markRevoked(hubID: 7, refreshToken: "eu1-refresh-secret-7", updatedAt: 0)
+        }
+        #expect(throws: TokenStoreError.self) { try store.installs() }
+        #expect(try raw().install(hubID: 7)?.status == .active)
+    }
+
+    @Test func aWrongMissingOrUnknownKeyIsAnErrorNamingHubAndKeyID() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        #expect(
+            failure { _ = try sealed([Self.stranger]).install(hubID: 7) }
+                == "hub 7: the stored access token is sealed with key id \(Self.old.id), which is not among "
+                + "INSTALL_TOKEN_KEYS")
+        #expect(
+            failure { _ = try sealed([]).install(hubID: 7) }
+                == "hub 7: the stored access token is sealed with key id \(Self.old.id), but INSTALL_TOKEN_KEYS is "
+                + "not set")
+        // The id relabelled to a key we hold: the tag binds the id, so it does not open with that key either.
+        let row = try #require(try raw().install(hubID: 7))
+        let relabelled = row.accessToken.value.replacing(Self.old.id, with: Self.stranger.id)
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: relabelled, refreshToken: row.refreshToken.value))
+        #expect(
+            failure { _ = try sealed([Self.stranger, Self.old]).install(hubID: 7) }?.contains(
+                "does not open with key id \(Self.stranger.id)") == true)
+    }
+
+    enum Tampering: String, CaseIterable, Sendable {
+        case flippedPayload, truncated, noPayload, extraField, unknownVersion, shortKeyID, paddedPayload
+
+        func apply(_ text: String) -> String {
+            switch self {
+            case .flippedPayload: String(text.dropLast()) + (text.hasSuffix("A") ? "B" : "A")
+            case .truncated: String(text.dropLast(4))
+            case .noPayload: String(text[..<(text.lastIndex(of: ":") ?? text.endIndex)])
+            case .extraField: text + ":x"
+            case .unknownVersion: text.replacing("sealed:v1:", with: "sealed:v9:")
+            case .shortKeyID: text.replacing(#/sealed:v1:.{8}:/#, with: "sealed:v1:abc:")
+            case .paddedPayload: text + "=="
+            }
+        }
+    }
+
+    @Test(arguments: Tampering.allCases)
+    func tamperedTextIsRefusedWithoutEchoingIt(_ tampering: Tampering) throws {
+        let name = tampering.rawValue
+        let store = try sealed([Self.old])
+        try store.save(Self.install(7))
+        let row = try #require(try raw().install(hubID: 7))
+        let tampered = tampering.apply(row.refreshToken.value)
+        #expect(tampered != row.refreshToken.value)
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: row.accessToken.value, refreshToken: tampered))
+        let message = try #require(failure { _ = try store.install(hubID: 7) }, "\(name) opened")
+        #expect(message.hasPrefix("hub 7: the stored refresh token "), "\(name): \(message)")
+        let payload = String(row.refreshToken.value.split(separator: ":").last ?? "")
+        #expect(!message.contains(payload.prefix(12)), "\(name): \(message)")
+    }
+
+    @Test func plainRowsAreReadAndRekeyReservesThemAllActiveAndRevoked() throws {
+        // Written before keys were configured.
+        try raw().save(Self.install(7))
+        try raw().save(Self.install(8, status: .revoked))
+        let store = try sealed([Self.new])
+        #expect(try store.install(hubID: 7) == Self.install(7))
+        #expect(try store.rekey() == .init(resealed: 2, alreadySealed: 0, vanished: 0))
+        for hubID: Int64 in [7, 8] {
+            let row = try #require(try raw().install(hubID: hubID))
+            #expect(SealedToken.keyID(of: row.accessToken.value) == Self.new.id)
+            #expect(SealedToken.keyID(of: row.refreshToken.value) == Self.new.id)
+        }
+        // Nothing but the tokens changed: status and updated_at are as they were.
+        #expect(try store.installs() == [Self.install(7), Self.install(8, status: .revoked)])
+        #expect(try store.rekey() == .init(resealed: 0, alreadySealed: 2, vanished: 0))
+    }
+
+    @Test func rotationNewKeyFirstThenRekeyThenTheOldKeyGoes() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        try sealed([Self.old]).save(Self.install(8))
+        #expect(try sealed([Self.new, Self.old]).install(hubID: 7) == Self.install(7))
+        #expect(try sealed([Self.new, Self.old]).rekey() == .init(resealed: 2, alreadySealed: 0, vanished: 0))
+        #expect(try SealedToken.keyID(of: #require(try raw().install(hubID: 8)).refreshToken.value) == Self.new.id)
+        #expect(try sealed([Self.new]).installs() == [Self.install(7), Self.install(8)])
+        #expect(throws: TokenStoreError(detail: "INSTALL_TOKEN_KEYS is not set: there is no key to seal with")) {
+            try sealed([]).rekey()
+        }
+    }
+
+    @Test func rekeyStopsAtARowNoKeyOpensAndLeavesItAsItWas() throws {
+        try sealed([Self.stranger]).save(Self.install(7))
+        let before = try raw().install(hubID: 7)
+        #expect(failure { _ = try sealed([Self.new, Self.old]).rekey() }?.contains("key id \(Self.stranger.id)") == true)
+        #expect(try raw().install(hubID: 7) == before)
+    }
+
+    /// A refresh that writes the row between the rekey's read and its swap keeps its tokens: the
+    /// swap finds other text, and the rekey reads the row again.
+    @Test func aRefreshBetweenTheRekeysReadAndWriteIsKept() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        let refresher = try sealed([Self.new, Self.old])
+        let racing = Interposed(inner: try raw()) {
+            let refreshed = try refresher.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-secret-7", accessToken: "CK-refreshed", refreshToken: "eu1-rotated",
+                expiresAt: 1_790_009_000, updatedAt: 1_790_007_000)
+            if !refreshed { throw TokenStoreError(detail: "the interposed refresh found the row rewritten") }
+        }
+        let rekey = SealedTokenStore(wrapping: racing, keys: [Self.new, Self.old])
+        _ = try rekey.rekey()
+        #expect(racing.interposed)
+        let row = try #require(try sealed([Self.new]).install(hubID: 7))
+        #expect(row.accessToken.value == "CK-refreshed" && row.refreshToken.value == "eu1-rotated")
+        #expect(row.updatedAt == 1_790_007_000)
+    }
+
+    /// A rekey that reseals the row between a refresh's read and its write does not make the
+    /// refresh fail: the token is the same, only its text changed, so the refresh swaps again.
+    @Test func aRekeyBetweenARefreshsReadAndWriteDoesNotLoseTheRefresh() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        let rekeyer = try sealed([Self.new, Self.old])
+        let racing = Interposed(inner: try raw()) {
+            let result = try rekeyer.rekey()
+            if result.resealed != 1 { throw TokenStoreError(detail: "the interposed rekey resealed \(result)") }
+        }
+        let refresher = SealedTokenStore(wrapping: racing, keys: [Self.new, Self.old])
+        #expect(
+            try refresher.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-secret-7", accessToken: "CK-refreshed", refreshToken: "eu1-rotated",
+                expiresAt: 1_790_009_000, updatedAt: 1_790_007_000))
+        #expect(racing.interposed)
+        let row = try #require(try sealed([Self.new]).install(hubID: 7))
+        #expect(row.refreshToken.value == "eu1-rotated")
+    }
+
+    /// Real threads on real connections: a chain of refreshes (each replacing the one before) while
+    /// rekeys flip the sealing key back and forth. Every refresh succeeds, and the last one is stored.
+    @Test func refreshesAndRekeysRunningAtOnceLoseNothing() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        let refresher = try sealed([Self.old, Self.new])
+        let rekeyers = [try sealed([Self.new, Self.old]), try sealed([Self.old, Self.new])]
+        let failures = Failures()
+        let rounds = 40
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            for round in 0..<rounds {
+                do {
+                    if thread == 0 {
+                        let previous = round == 0 ? "eu1-refresh-secret-7" : "eu1-rotated-\(round - 1)"
+                        let done = try refresher.updateTokens(
+                            hubID: 7, replacing: previous, accessToken: "CK-\(round)", refreshToken: "eu1-rotated-\(round)",
+                            expiresAt: nil, updatedAt: Int64(round))
+                        if !done { failures.add("refresh \(round) found the row rewritten") }
+                    } else {
+                        _ = try rekeyers[round % 2].rekey()
+                    }
+                } catch {
+                    failures.add("\(thread == 0 ? "refresh" : "rekey") \(round): \(error)")
+                }
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(try sealed([Self.new, Self.old]).install(hubID: 7)?.refreshToken.value == "eu1-rotated-\(rounds - 1)")
+    }
+
+    @Test func withoutKeysTokensAreStoredAsGivenAndSealedOnesStillRefuse() throws {
+        try sealed([]).save(Self.install(7))
+        #expect(try raw().install(hubID: 7) == Self.install(7))
+        #expect(try sealed([Self.new]).install(hubID: 7) == Self.install(7))
+    }
+
+    @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {
+        let sealedText = SealedToken.seal("CK-very-secret", hubID: 9, field: .access, key: Self.old)
+        #expect(try SealedToken.open(sealedText, hubID: 9, field: .access, keys: [Self.old]) == "CK-very-secret")
+        #expect(try SealedToken.open("CK-in-clear", hubID: 9, field: .access, keys: [Self.old]) == "CK-in-clear")
+        for (hubID, field) in [(Int64(10), SealedToken.Field.access), (9, .refresh)] {
+            #expect {
+                try SealedToken.open(sealedText, hubID: hubID, field: field, keys: [Self.old])
+            } throws: { error in
+                "\(error)".hasPrefix("hub \(hubID): the stored \(field.rawValue) token does not open")
+                    && !"\(error)".contains("CK-very-secret")
+            }
+        }
+    }
+
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var list: [String] = []
+        func add(_ text: String) { lock.withLock { list.append(text) } }
+        var all: [String] { lock.withLock { list } }
+    }
+}
+
+/// A store that runs `interpose` once, just before the first conditional write (of any kind)
+/// reaches `inner`: another process's write landing between a read and a swap.
+final class Interposed: TokenStore, @unchecked Sendable {
+    let inner: any TokenStore
+    private let lock = NSLock()
+    private var pending: (() throws -> Void)?
+    private(set) var interposed = false
+
+    init(inner: any TokenStore, _ interpose: @escaping () throws -> Void) {
+        self.inner = inner
+        pending = interpose
+    }
+
+    private func interposeOnce() throws(TokenStoreError) {
+        let body: (() throws -> Void)? = lock.withLock {
+            defer { pending = nil }
+            return pending
+        }
+        guard let body else { return }
+        interposed = true
+        do { try body() } catch { throw TokenStoreError(detail: "interposed write failed: \(error)") }
+    }
+
+    func install(hubID: Int64) throws(TokenStoreError) -> StoredInstall? { try inner.install(hubID: hubID) }
+    func installs() throws(TokenStoreError) -> [StoredInstall] { try inner.installs() }
+    func save(_ install: StoredInstall) throws(TokenStoreError) { try inner.save(install) }
+
+    func updateTokens(
+        hubID: Int64, replacing: String, accessToken: String, refreshToken: String, expiresAt: Int64?,
+        updatedAt: Int64
+    ) throws(TokenStoreError) -> Bool {
+        try interposeOnce()
+        return try inner.updateTokens(
+            hubID: hubID, replacing: replacing, accessToken: accessToken, refreshToken: refreshToken,
+            expiresAt: expiresAt, updatedAt: updatedAt)
+    }
+
+    func markRevoked(hubID: Int64, refreshToken: String, updatedAt: Int64) throws(TokenStoreError) -> Bool {
+        try interposeOnce()
+        return try inner.markRevoked(hubID: hubID, refreshToken: refreshToken, updatedAt: updatedAt)
+    }
+
+    func replaceStoredTokens(
+        hubID: Int64, expectedAccess: String, expectedRefresh: String, accessToken: String, refreshToken: String
+    ) throws(TokenStoreError) -> Bool {
+        try interposeOnce()
+        return try inner.replaceStoredTokens(
+            hubID: hubID, expectedAccess: expectedAccess, expectedRefresh: expectedRefresh, accessToken: accessToken,
+            refreshToken: refreshToken)
+    }
+
+    func delete(hubID: Int64) throws(TokenStoreError) -> Bool { try inner.delete(hubID: hubID) }
+    func refreshLock(hubID: Int64, waiting: Double) throws(TokenStoreError) -> RefreshLock {
+        try inner.refreshLock(hubID: hubID, waiting: waiting)
+    }
+    func claim(installID: String, at now: Int64, staleAfter: Int64) throws(TokenStoreError) -> Bool {
+        try inner.claim(installID: installID, at: now, staleAfter: staleAfter)
+    }
+    func claimState(installID: String) throws(TokenStoreError) -> InstallClaim? {
+        try inner.claimState(installID: installID)
+    }
+    func finishClaim(installID: String, outcome: InstallClaim.Outcome, at now: Int64) throws(TokenStoreError) {
+        try inner.finishClaim(installID: installID, outcome: outcome, at: now)
+    }
+    func releaseClaim(installID: String) throws(TokenStoreError) { try inner.releaseClaim(installID: installID) }
+}
