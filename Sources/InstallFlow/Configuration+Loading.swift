@@ -479,8 +479,8 @@ private struct Reader {
 
     /// `INSTALL_TOKEN_KEYS(_FILE)`: keys of exactly 32 bytes, base64url, separated as the state keys
     /// are; the first seals the stored tokens, all open them. Like the client secret, the responder
-    /// only checks that they are named (and how their file is kept, from its metadata): no key is
-    /// read and none kept, as only `hubspot-install-tokens` seals and opens.
+    /// only checks that they are named (and whether their file is readable by others, from its
+    /// metadata): no key is read and none kept, as only `hubspot-install-tokens` seals and opens.
     mutating func readTokenKeys(hook: TokenHookSetting?) -> [SecretBytes] {
         let key = "INSTALL_TOKEN_KEYS"
         let fileKey = key + "_FILE"
@@ -497,10 +497,12 @@ private struct Reader {
             warning(value(key) != nil ? key : fileKey, "is used only with INSTALL_TOKEN_HOOK=hubspot")
         }
         guard readsSecrets else {
-            if isNamed(key, missing: ""), let path = value(fileKey) {
-                let (problem, looseMode) = FileSystem.secretFileProblem(path)
-                if let looseMode { warning(fileKey, looseMode) }
-                if let problem { error(fileKey, problem) }
+            // A loose mode is only a warning, which the token program's check cannot pass on; its
+            // errors (a missing file, another owner) it reports itself.
+            if isNamed(key, missing: ""), let path = value(fileKey),
+                case (_, let looseMode?) = FileSystem.secretFileProblem(path)
+            {
+                warning(fileKey, looseMode)
             }
             return []
         }

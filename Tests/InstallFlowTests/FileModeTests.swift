@@ -93,7 +93,9 @@ struct FileModeTests {
 
     // MARK: - through the configuration, naming the key
 
-    @Test(arguments: ["INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE"])
+    @Test(arguments: [
+        "INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE", "INSTALL_TOKEN_KEYS_FILE",
+    ])
     func looseSecretFileIsAWarningNamingTheKey(_ key: String) throws {
         let scratch = Scratch()
         let file = scratch.file("keys", text: Fixture.keyA, mode: 0o644)
@@ -103,7 +105,9 @@ struct FileModeTests {
 
     @Test(
         .enabled(if: getuid() == 0, "only root can give a file to another user"),
-        arguments: ["INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE"])
+        arguments: [
+            "INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE", "INSTALL_TOKEN_KEYS_FILE",
+        ])
     func secretFileOfAnotherUserIsAnErrorNamingTheKey(_ key: String) {
         let scratch = Scratch()
         let file = scratch.file("keys", text: Fixture.keyA, mode: 0o600, owner: Self.otherUser)
@@ -120,6 +124,11 @@ struct FileModeTests {
     static func settings(_ key: String, _ file: String) -> [String: String?] {
         switch key {
         case "INSTALL_STATE_KEYS_FILE": return ["INSTALL_STATE_KEYS": nil, key: file]
+        case "INSTALL_TOKEN_KEYS_FILE":
+            return [
+                "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s", key: file,
+                "INSTALL_TOKEN_DB": "/tmp/unused.sqlite3",
+            ]
         case "HUBSPOT_CLIENT_SECRET_FILE":
             return ["INSTALL_TOKEN_HOOK": "hubspot", key: file, "INSTALL_TOKEN_DB": "/tmp/unused.sqlite3"]
         default: return ["INSTALL_TOKEN_HOOK": "webhook:https://hooks.example/install", key: file]
