@@ -13,6 +13,7 @@ extension FuzzHarness {
         .fastCGIParameters,
         .marketplaceParameters,
         .responder,
+        .sealedTokenOpening,
     ]
 
     package static func named(_ name: String) -> FuzzHarness? {

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz harnesses (Tests/Fuzz/corpus/<harness>/), each seed laid out
 as its harness reads its input (Sources/FuzzHarnesses). States and receipts are real: minted with the
-harnesses' fixed key (32 bytes of 0x5A), the way StateSigner and InstallReceipt do."""
+harnesses' fixed key (32 bytes of 0x5A), the way StateSigner and InstallReceipt do; sealed tokens
+too, with the same key, the way SealedToken does (with Python's cryptography package)."""
 import base64, hashlib, hmac, os, shutil, struct
+
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 KEY = bytes([0x5A]) * 32
 NOW = 1_790_000_000
@@ -28,6 +31,21 @@ def receipt(account, scopes, issued_at):
     for field in (account.encode(), " ".join(scopes).encode()):
         body += struct.pack(">H", len(field)) + field
     return b64(body + hmac.new(KEY, b"hubspot-install receipt v1\0" + body, hashlib.sha256).digest())
+
+
+def token_key_id(key):
+    return b64(hashlib.sha256(b"hubspot-install token key id\0" + key).digest()[:6])
+
+
+def sealed_token(token, hub_id, field, key=KEY, nonce=bytes(range(12))):
+    key_id = token_key_id(key)
+    aad = b"hubspot-install sealed token\0v1\0" + key_id.encode() + b"\0" + struct.pack(">q", hub_id) + field.encode()
+    return f"sealed:v1:{key_id}:" + b64(nonce + ChaCha20Poly1305(key).encrypt(nonce, token.encode(), aad))
+
+
+def sealed_input(stored, hub_id, field):
+    """The sealed-token-opening harness's "stored text" case: mode, column, hub id, the text."""
+    return b"\x00" + (b"\x01" if field == "refresh" else b"\x00") + struct.pack(">q", hub_id) + stored.encode()
 
 
 BINDING = bytes(range(32))
@@ -138,6 +156,19 @@ seeds = {
         "direct-standin": "code=na1-abc&returnUrl=http%3A%2F%2Flocalhost%3A8081%2Fmarketplace%2Freturned",
         "lookalike": "code=x&returnUrl=https%3A%2F%2Fapp.hubspot.com.evil.test%2F",
         "value-with-nul": "step=finalize&code=na1-%00%0D%0A&state=AAAA&returnUrl=https%3A%2F%2Fapp.hubspot.com%2Fx",
+    },
+    "sealed-token-opening": {
+        "sealed-access": sealed_input(sealed_token("CK-access-4242", 4242, "access"), 4242, "access"),
+        "sealed-refresh-retired": sealed_input(
+            sealed_token("eu1-refresh-4242", 4242, "refresh", key=bytes([0xC3]) * 32), 4242, "refresh"),
+        "sealed-other-row": sealed_input(sealed_token("CK-access-4242", 4242, "access"), 4243, "access"),
+        "sealed-unknown-key": sealed_input(
+            sealed_token("CK-access-1", 1, "access", key=bytes([0x01]) * 32), 1, "access"),
+        "in-clear": sealed_input("CNb8x-in-clear-token", 7, "access"),
+        "malformed": sealed_input("sealed:v1:AAAAAAAA:", 7, "refresh"),
+        "unknown-version": sealed_input("sealed:v2:AAAAAAAA:AAAA", 7, "access"),
+        # mode 1: seal, then xor one byte (position 2 bytes, change, retired key flag, token)
+        "sealed-then-changed": b"\x01\x00" + struct.pack(">q", 4242) + b"\x00\x20\x01\x00CK-access-4242",
     },
 }
 
