@@ -1,5 +1,6 @@
 // install-bench: the project's benchmarks (not tests). One subcommand per measured thing; each
-// lives in its own file. `Benchmarks/sha256.sh` drives the SHA-256 ones against coreutils.
+// lives in its own file. `Benchmarks/sha256.sh` drives the SHA-256 ones against coreutils,
+// `Benchmarks/aead.sh` the ChaCha20-Poly1305 one against Python's cryptography (OpenSSL).
 import Glibc
 
 let usage = """
@@ -7,6 +8,7 @@ let usage = """
            install-bench sha256 --stream FILE   hash FILE through a 128 KiB buffer, print the digest
            install-bench hmac [ITERATIONS]      nanoseconds per HMAC-SHA256 of a 64-byte message
            install-bench state [ITERATIONS]     nanoseconds per state mint and per callback verification
+           install-bench aead [ROUNDS]          ChaCha20-Poly1305 seal and open MB/s at 64 B, 1 KiB, 16 KiB
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -17,6 +19,8 @@ case "hmac":
     SHA256Bench.hmac(arguments: Array(arguments.dropFirst()))
 case "state":
     StateBench.run(arguments: Array(arguments.dropFirst()))
+case "aead":
+    AEADBench.run(arguments: Array(arguments.dropFirst()))
 default:
     printError(usage)
     exit(2)
