@@ -46,9 +46,22 @@ package struct ChaCha20: Sendable {
         var offset = 0
         let count = input.count
         while offset < count {
-            var x0: UInt32 = 0x6170_7865, x1: UInt32 = 0x3320_646e, x2: UInt32 = 0x7962_2d32, x3: UInt32 = 0x6b20_6574
-            var x4 = k0, x5 = k1, x6 = k2, x7 = k3, x8 = k4, x9 = k5, x10 = k6, x11 = k7
-            var x12 = counter, x13 = n0, x14 = n1, x15 = n2
+            var x0: UInt32 = 0x6170_7865
+            var x1: UInt32 = 0x3320_646e
+            var x2: UInt32 = 0x7962_2d32
+            var x3: UInt32 = 0x6b20_6574
+            var x4 = k0
+            var x5 = k1
+            var x6 = k2
+            var x7 = k3
+            var x8 = k4
+            var x9 = k5
+            var x10 = k6
+            var x11 = k7
+            var x12 = counter
+            var x13 = n0
+            var x14 = n1
+            var x15 = n2
             for _ in 0..<10 {
                 Self.quarterRound(&x0, &x4, &x8, &x12)
                 Self.quarterRound(&x1, &x5, &x9, &x13)
@@ -81,7 +94,8 @@ package struct ChaCha20: Sendable {
                 withUnsafeBytes(of: stream) { words in
                     for i in stride(from: 0, to: Self.blockByteCount, by: 4) {
                         let key = words.load(fromByteOffset: i, as: UInt32.self)
-                        let data = UInt32(littleEndian: input.loadUnaligned(fromByteOffset: offset &+ i, as: UInt32.self))
+                        let data = UInt32(
+                            littleEndian: input.loadUnaligned(fromByteOffset: offset &+ i, as: UInt32.self))
                         output.storeBytes(of: (key ^ data).littleEndian, toByteOffset: offset &+ i, as: UInt32.self)
                     }
                 }

@@ -159,7 +159,11 @@ package struct Poly1305: Sendable {
     /// Fully reduces the accumulator, adds `s` and serializes (RFC 8439 §2.5.1's last steps).
     private func tag() -> [UInt8] {
         let mask: UInt32 = 0x3ff_ffff
-        var h0 = self.h0, h1 = self.h1, h2 = self.h2, h3 = self.h3, h4 = self.h4
+        var h0 = self.h0
+        var h1 = self.h1
+        var h2 = self.h2
+        var h3 = self.h3
+        var h4 = self.h4
         var c = h1 >> 26
         h1 &= mask
         h2 &+= c

@@ -26,7 +26,8 @@ package enum BuiltInHook {
             }
             let sealed = SealedTokenStore(wrapping: store, keys: TokenKey.keys(configuration))
             return HubSpotExchangeHook(
-                tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout, store: sealed
+                tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout,
+                store: sealed
             )
         }
     }

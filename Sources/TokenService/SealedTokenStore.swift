@@ -107,7 +107,9 @@ package struct SealedTokenStore: TokenStore {
         try inner.finishClaim(installID: installID, outcome: outcome, at: now)
     }
 
-    package func releaseClaim(installID: String) throws(TokenStoreError) { try inner.releaseClaim(installID: installID) }
+    package func releaseClaim(installID: String) throws(TokenStoreError) {
+        try inner.releaseClaim(installID: installID)
+    }
 
     // MARK: - Sealing and opening
 

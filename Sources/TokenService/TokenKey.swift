@@ -17,7 +17,8 @@ package struct TokenKey: Sendable {
     package init(bytes: [UInt8]) {
         precondition(bytes.count == ChaCha20Poly1305.keyByteCount, "a token key is 32 bytes")
         key = SymmetricKey(data: bytes)
-        id = Base64URL.encode(SHA256.hash(data: Array("hubspot-install token key id\u{0}".utf8) + bytes).bytes.prefix(6))
+        id = Base64URL.encode(
+            SHA256.hash(data: Array("hubspot-install token key id\u{0}".utf8) + bytes).bytes.prefix(6))
     }
 
     /// The configuration's `INSTALL_TOKEN_KEYS`, first (sealing) key first.

@@ -3,7 +3,8 @@
 ///
 /// Every operation is one atomic step that several processes (and hosts, for a shared database)
 /// may run at once; nothing here holds a lock across calls except `refreshLock`. Implementations:
-/// `SQLiteTokenStore`, and `SealedTokenStore`, which seals the tokens of any other; the tests in `TokenStoreContractTests` are written against this protocol
+/// `SQLiteTokenStore`, and `SealedTokenStore`, which seals the tokens of any other; the tests in
+/// `TokenStoreContractTests` are written against this protocol
 /// so every implementation runs the same suite.
 package protocol TokenStore: Sendable {
     /// The install of one account, if stored.

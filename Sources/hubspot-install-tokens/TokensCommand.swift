@@ -13,7 +13,8 @@ struct TokensCommand: ParsableCommand {
         abstract: "Show the accounts the built-in hubspot hook connected; hand out, refresh, revoke their tokens.",
         discussion: """
             The only program that reads the client secret, the webhook key, the token database \
-            (INSTALL_TOKEN_DB) and the keys that seal its tokens (INSTALL_TOKEN_KEYS). `hubspot-install tokens ...` runs it; `hook` and `check-hook` are run \
+            (INSTALL_TOKEN_DB) and the keys that seal its tokens (INSTALL_TOKEN_KEYS). \
+            `hubspot-install tokens ...` runs it; `hook` and `check-hook` are run \
             by hubspot-install itself. To talk to HubSpot the commands read HUBSPOT_CLIENT_ID, \
             HUBSPOT_CLIENT_SECRET and the origin of HUBSPOT_TOKEN_URL. Exit status: 0 done, 1 failed \
             (configuration, store, HubSpot refused), 2 no such account stored, 3 the account is revoked \
@@ -251,7 +252,8 @@ struct TokensCommand: ParsableCommand {
             let configuration = try options.loadConfiguration()
             let store = try options.openStore(configuration)
             guard let first = store.keys.first else {
-                TokensCommand.printError("error: misconfigured: INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
+                TokensCommand.printError(
+                    "error: misconfigured: INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
                 throw ExitCode.failure
             }
             let result: SealedTokenStore.RekeyResult

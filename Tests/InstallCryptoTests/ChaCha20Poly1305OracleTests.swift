@@ -46,10 +46,13 @@ struct ChaCha20Poly1305OracleTests {
             let plaintext = SecureRandom.bytes(count: Int.random(in: 0...300))
             let sealed = try ChaCha20Poly1305.seal(
                 plaintext, key: SymmetricKey(data: key), nonce: nonce, authenticating: aad)
-            cases.append(Case(key: key, nonce: nonce, aad: aad, plaintext: plaintext, ours: sealed.ciphertext + sealed.tag))
+            cases.append(
+                Case(key: key, nonce: nonce, aad: aad, plaintext: plaintext, ours: sealed.ciphertext + sealed.tag))
         }
         let input =
-            cases.map { [hex($0.key), hex($0.nonce), hex($0.aad), hex($0.plaintext), hex($0.ours)].joined(separator: " ") }
+            cases.map {
+                [hex($0.key), hex($0.nonce), hex($0.aad), hex($0.plaintext), hex($0.ours)].joined(separator: " ")
+            }
             .joined(separator: "\n") + "\n"
 
         let python3: URL = try #require(PythonOracleTests.python3)

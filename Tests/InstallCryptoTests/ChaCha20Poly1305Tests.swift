@@ -28,7 +28,8 @@ struct ChaCha20Poly1305Tests {
                 let sealed = try ChaCha20Poly1305.seal(message, key: key, nonce: nonce, authenticating: aad)
                 #expect(sealed.ciphertext == ciphertext, "tcId \(vector.tcId)")
                 #expect(sealed.tag == tag, "tcId \(vector.tcId)")
-                let opened = try ChaCha20Poly1305.open(ciphertext, tag: tag, key: key, nonce: nonce, authenticating: aad)
+                let opened = try ChaCha20Poly1305.open(
+                    ciphertext, tag: tag, key: key, nonce: nonce, authenticating: aad)
                 #expect(opened == message, "tcId \(vector.tcId)")
             case "invalid":
                 invalid += 1
@@ -67,7 +68,8 @@ struct ChaCha20Poly1305Tests {
         let key = (0..<32).map { UInt8($0) }
         let nonce = bytes(hex: "000000000000004a00000000")
         let plaintext = Array(
-            "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."
+            "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, "
+                + "sunscreen would be it."
                 .utf8)
         let expected =
             "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0b"

@@ -106,7 +106,8 @@ struct FileModeTests {
     @Test(
         .enabled(if: getuid() == 0, "only root can give a file to another user"),
         arguments: [
-            "INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE", "INSTALL_TOKEN_KEYS_FILE",
+            "INSTALL_STATE_KEYS_FILE", "HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE",
+            "INSTALL_TOKEN_KEYS_FILE",
         ])
     func secretFileOfAnotherUserIsAnErrorNamingTheKey(_ key: String) {
         let scratch = Scratch()

@@ -19,7 +19,8 @@ struct TokenKeysConfigurationTests {
 
     @Test func keysAreReadInOrderSeparatedLikeTheStateKeys() throws {
         let configuration = try load(["INSTALL_TOKEN_KEYS": " \(Fixture.keyB)\n\t\(Fixture.keyA) "])
-        #expect(configuration.tokenKeys.map(\.bytes) == [Base64URL.decode(Fixture.keyB)!, Base64URL.decode(Fixture.keyA)!])
+        #expect(
+            configuration.tokenKeys.map(\.bytes) == [Base64URL.decode(Fixture.keyB)!, Base64URL.decode(Fixture.keyA)!])
         #expect(!configuration.warnings.contains { $0.key.hasPrefix("INSTALL_TOKEN_KEYS") })
     }
 
@@ -69,7 +70,8 @@ struct TokenKeysConfigurationTests {
         let scratch = FileModeTests.Scratch()
         let file = scratch.file("keys", text: Fixture.keyA, mode: 0o640)
         let configuration = try load(["INSTALL_TOKEN_KEYS_FILE": file], readingSecrets: false)
-        #expect(configuration.warnings.contains { $0.key == "INSTALL_TOKEN_KEYS_FILE" && $0.message.contains("chmod 600") })
+        #expect(
+            configuration.warnings.contains { $0.key == "INSTALL_TOKEN_KEYS_FILE" && $0.message.contains("chmod 600") })
         chmod(file, 0o600)
         let tight = try load(["INSTALL_TOKEN_KEYS_FILE": file], readingSecrets: false)
         #expect(!tight.warnings.contains { $0.key == "INSTALL_TOKEN_KEYS_FILE" })

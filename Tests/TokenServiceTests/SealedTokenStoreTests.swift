@@ -80,8 +80,9 @@ struct SealedTokenStoreTests {
                 hubID: 8, expectedAccess: eight.accessToken.value, expectedRefresh: eight.refreshToken.value,
                 accessToken: seven.accessToken.value, refreshToken: seven.refreshToken.value))
         let moved = failure { _ = try store.install(hubID: 8) }
-        #expect(moved == "hub 8: the stored access token does not open with key id \(Self.new.id): it was changed, "
-            + "or copied from another row or column")
+        #expect(
+            moved == "hub 8: the stored access token does not open with key id \(Self.new.id): it was changed, "
+                + "or copied from another row or column")
         // Hub 7's own tokens swapped between its two columns.
         #expect(
             try raw().replaceStoredTokens(
@@ -189,7 +190,8 @@ struct SealedTokenStoreTests {
     @Test func rekeyStopsAtARowNoKeyOpensAndLeavesItAsItWas() throws {
         try sealed([Self.stranger]).save(Self.install(7))
         let before = try raw().install(hubID: 7)
-        #expect(failure { _ = try sealed([Self.new, Self.old]).rekey() }?.contains("key id \(Self.stranger.id)") == true)
+        #expect(
+            failure { _ = try sealed([Self.new, Self.old]).rekey() }?.contains("key id \(Self.stranger.id)") == true)
         #expect(try raw().install(hubID: 7) == before)
     }
 
@@ -245,7 +247,8 @@ struct SealedTokenStoreTests {
                     if thread == 0 {
                         let previous = round == 0 ? "eu1-refresh-secret-7" : "eu1-rotated-\(round - 1)"
                         let done = try refresher.updateTokens(
-                            hubID: 7, replacing: previous, accessToken: "CK-\(round)", refreshToken: "eu1-rotated-\(round)",
+                            hubID: 7, replacing: previous, accessToken: "CK-\(round)",
+                            refreshToken: "eu1-rotated-\(round)",
                             expiresAt: nil, updatedAt: Int64(round))
                         if !done { failures.add("refresh \(round) found the row rewritten") }
                     } else {
