@@ -67,10 +67,10 @@ struct ChaCha20Poly1305Tests {
     @Test func rfc8439Encryption() {
         let key = (0..<32).map { UInt8($0) }
         let nonce = bytes(hex: "000000000000004a00000000")
-        let plaintext = Array(
+        let sentence =
             "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, "
-                + "sunscreen would be it."
-                .utf8)
+            + "sunscreen would be it."
+        let plaintext = Array(sentence.utf8)
         let expected =
             "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0b"
             + "f91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8"
