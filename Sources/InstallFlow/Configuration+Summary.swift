@@ -44,7 +44,23 @@ extension Configuration {
         lines.append("Templates:      \(publicDirectory)")
         lines.append("After success:  \(successURL)")
         for warning in warnings { lines.append(warning.description) }
+        if let clear = tokensInClearWarning { lines.append(clear.description) }
         return lines.joined(separator: "\n")
+    }
+
+    /// `check`'s warning when the hubspot hook would store tokens without INSTALL_TOKEN_KEYS. Not
+    /// among `warnings`, which `serve` prints at every start: an operator who chose to keep tokens
+    /// in clear is told once, by `check`.
+    package var tokensInClearWarning: ConfigurationProblem? {
+        let named = ["INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE"].contains {
+            environment[$0].map { !$0.trimmingSpaces().isEmpty } ?? false
+        }
+        guard tokenHook == .hubspot, !named else { return nil }
+        return ConfigurationProblem(
+            key: "INSTALL_TOKEN_KEYS",
+            message: "not set: the hubspot hook stores access and refresh tokens in clear in INSTALL_TOKEN_DB; "
+                + "make a key with `hubspot-install keygen`",
+            isWarning: true)
     }
 
     /// The Marketplace install URL to enter in the listing, and which of HubSpot's flows it serves.
