@@ -124,6 +124,7 @@ def test_installed_tokens_are_sealed_in_the_file_and_rekey_moves_them_to_a_new_f
 
     configure(acme, [new_key])
     assert access_token(acme).stdout == tokens["access"] + "\n"
+    assert acme.tokens("refresh-token", str(HUB_ID), prints_token=True).stdout == tokens["refresh"] + "\n"
     assert acme.tokens("refresh", str(HUB_ID)).returncode == 0
     tokens = issued(acme)
     assert access_token(acme).stdout == tokens["access"] + "\n"
