@@ -1,6 +1,7 @@
 """The responder and the token program: hubspot-install links no Foundation, TLS, HTTP client or
 SQLite, and runs `hubspot-install-tokens hook ...` for the built-in hooks, so it never opens the
-client secret, the webhook key or the token database itself (strace shows who opens them)."""
+client secret, the webhook key, the token keys or the token database itself (strace shows who
+opens them)."""
 import hashlib
 import hmac
 import json
@@ -133,8 +134,11 @@ def connecting_standin(make_standin):
 def test_hubspot_hook_runs_in_the_token_program_and_the_responder_never_opens_its_files(
         tmp_path, connecting_standin, http):
     secret_file = _write_secret(tmp_path / "client-secret", CLIENT_SECRET)
+    token_keys = _write_secret(tmp_path / "token-keys", subprocess.run(
+        [str(binary()), "keygen"], capture_output=True, text=True, check=True, timeout=60).stdout.strip())
     database = tmp_path / "tokens.sqlite3"
     stack = TracedStack(tmp_path, INSTALL_TOKEN_HOOK="hubspot", HUBSPOT_CLIENT_SECRET_FILE=secret_file,
+                        INSTALL_TOKEN_KEYS_FILE=token_keys,
                         HUBSPOT_AUTHORIZE_URL=connecting_standin.url + "/oauth/authorize",
                         HUBSPOT_TOKEN_URL=connecting_standin.url + "/oauth/v3/token", INSTALL_TOKEN_DB=str(database))
     try:
@@ -163,7 +167,7 @@ def test_hubspot_hook_runs_in_the_token_program_and_the_responder_never_opens_it
     assert "4711" in listing.stdout and "split.hubspot.com" in listing.stdout
     assert CLIENT_SECRET not in stack.responder.stderr()
 
-    for path in [secret_file, str(database)]:
+    for path in [secret_file, token_keys, str(database)]:
         openers = stack.openers(path)
         assert openers, f"nobody opened {path}: the trace cannot tell anything"
         for pid, program in openers.items():
