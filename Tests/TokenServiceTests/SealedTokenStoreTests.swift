@@ -269,6 +269,31 @@ struct SealedTokenStoreTests {
         #expect(try sealed([Self.new]).install(hubID: 7) == Self.install(7))
     }
 
+    /// The fuzz seeds are sealed by Python's cryptography following the documented format
+    /// (Tests/Fuzz/make_seeds.py): another implementation's values open, in their row and column only.
+    @Test func valuesSealedByAnotherImplementationOpen() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/sealed-token-opening")
+        func stored(_ name: String) throws -> String {
+            // Mode, column, 8 bytes of hub id, then the stored text.
+            String(decoding: try Data(contentsOf: corpus.appendingPathComponent(name)).dropFirst(10), as: UTF8.self)
+        }
+        let keys = [
+            TokenKey(bytes: [UInt8](repeating: 0x5A, count: 32)), TokenKey(bytes: [UInt8](repeating: 0xC3, count: 32)),
+        ]
+        #expect(
+            try SealedToken.open(stored("sealed-access"), hubID: 4242, field: .access, keys: keys) == "CK-access-4242")
+        #expect(
+            try SealedToken.open(stored("sealed-refresh-retired"), hubID: 4242, field: .refresh, keys: keys)
+                == "eu1-refresh-4242")
+        #expect(throws: SealedTokenError.self) {
+            try SealedToken.open(stored("sealed-other-row"), hubID: 4243, field: .access, keys: keys)
+        }
+        #expect(throws: SealedTokenError.self) {
+            try SealedToken.open(stored("sealed-access"), hubID: 4242, field: .refresh, keys: keys)
+        }
+    }
+
     @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {
         let sealedText = SealedToken.seal("CK-very-secret", hubID: 9, field: .access, key: Self.old)
         #expect(try SealedToken.open(sealedText, hubID: 9, field: .access, keys: [Self.old]) == "CK-very-secret")
