@@ -12,7 +12,7 @@ internal import InstallCrypto
 package enum SealedToken {
     package static let prefix = "sealed:"
     static let version = "v1"
-    /// Base64url of a nonce, a one-byte token and a tag: nothing shorter was sealed by us.
+    /// A nonce and a tag (an empty token between them): nothing shorter was sealed by us.
     static let minimumPayloadByteCount = ChaCha20Poly1305.nonceByteCount + ChaCha20Poly1305.tagByteCount
     /// Far beyond any HubSpot token; a longer stored value is refused before it is decoded.
     static let maximumTextLength = 16 * 1024
