@@ -31,7 +31,8 @@ package struct Configuration: Sendable {
     package var hookConcurrency: Int?
     /// `INSTALL_WEBHOOK_KEY(_FILE)`: signs what a `webhook:` hook posts; set only with `webhook:`.
     package var webhookKey: SecretBytes?
-    /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook.
+    /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook, or a PostgreSQL URL
+    /// (`TokenDatabase`); it may hold a password, so it is shown only through `TokenDatabase.redacted`.
     package var tokenDatabase: String
     /// Names of the responder's environment variables an exec hook may see.
     package var hookEnvironment: [String]

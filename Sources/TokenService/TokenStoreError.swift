@@ -1,15 +1,23 @@
 internal import GRDB
 
-/// Why the token store failed: the file, the operation and SQLite's result code; never SQL
-/// arguments (they hold tokens).
+/// Why the token store failed: the file (or database), the operation and SQLite's result code (or
+/// PostgreSQL's SQLSTATE); never SQL arguments (they hold tokens), never a password.
 package struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     package var detail: String
+    /// The store could not be reached (a database server down or restarting): trying again later
+    /// may work, so an install shows "try again" rather than "failed".
+    package var unavailable: Bool
 
-    package init(detail: String) { self.detail = detail }
+    package init(detail: String, unavailable: Bool = false) {
+        self.detail = detail
+        self.unavailable = unavailable
+    }
 
     init(_ error: any Error, path: String, doing what: String) {
+        unavailable = false
         if let error = error as? TokenStoreError {
             detail = error.detail
+            unavailable = error.unavailable
         } else if let error = error as? DatabaseError {
             detail = "cannot \(what) \(path): SQLite error \(error.extendedResultCode.rawValue) (\(error.resultCode))"
         } else {

@@ -31,7 +31,8 @@ struct TokensCommand: ParsableCommand {
 
         @Option(
             help: ArgumentHelp(
-                "The token database, instead of the configuration's INSTALL_TOKEN_DB.", valueName: "path"))
+                "The token database, a SQLite path or a postgresql:// URL, instead of INSTALL_TOKEN_DB.",
+                valueName: "path-or-url"))
         var db: String?
 
         /// The configuration, or exit 1 with every problem on stderr.
@@ -47,10 +48,10 @@ struct TokensCommand: ParsableCommand {
         }
 
         /// The store, or exit 1 with the configuration's problems (or the store's) on stderr.
-        func openStore(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
+        func openStore(_ configuration: Configuration? = nil) throws -> any TokenStore {
             let path = try db ?? (configuration ?? loadConfiguration()).tokenDatabase
             do {
-                return try SQLiteTokenStore(path: path, create: false)
+                return try TokenStoreLocation.open(path, create: false)
             } catch {
                 TokensCommand.printError("error: store_failed: \(error.detail)")
                 throw ExitCode.failure

@@ -9,8 +9,19 @@ import Testing
 struct TokenStoreContractTests {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case sqlite
+        /// A database of its own on the test process's PostgreSQL server (`PostgresServer`).
+        case postgresql
 
         var testDescription: String { rawValue }
+
+        /// Another handle on the data of `store`.
+        func reopen(_ store: any TokenStore) throws -> any TokenStore {
+            switch store {
+            case let store as SQLiteTokenStore: try SQLiteTokenStore(path: store.path)
+            case let store as PostgresTokenStore: try PostgresTokenStore(url: store.url)
+            default: throw TokenStoreError(detail: "unknown kind of store")
+            }
+        }
 
         /// A fresh, empty store of this kind, and a second handle on the same data (another process
         /// would open its own).
@@ -19,6 +30,9 @@ struct TokenStoreContractTests {
             case .sqlite:
                 let path = directory.path + "/tokens.sqlite3"
                 return (try SQLiteTokenStore(path: path), try SQLiteTokenStore(path: path))
+            case .postgresql:
+                let url = try PostgresServer.server().freshDatabase()
+                return (try PostgresTokenStore(url: url), try PostgresTokenStore(url: url))
             }
         }
     }
@@ -117,14 +131,34 @@ struct TokenStoreContractTests {
 
     @Test(arguments: Kind.allCases)
     func manyThreadsClaimingOneInstallIDWinOnce(kind: Kind) throws {
-        let (store, _) = try kind.make(in: directory)
-        let stores = try (0..<8).map { _ in try kind.make(in: directory).0 }
-        _ = store
+        let (store, second) = try kind.make(in: directory)
+        // Eight handles on the one store (another process would open its own), each on a thread.
+        let stores = try [store, second] + (0..<6).map { _ in try kind.reopen(store) }
         let wins = Counter()
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             if (try? stores[index].claim(installID: "c", at: 100, staleAfter: 80)) == true { wins.add() }
         }
         #expect(wins.value == 1)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func oneHandleServesManyThreadsAtOnce(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            do {
+                let hubID = Int64(100 + index)
+                try store.save(Self.install(hubID))
+                guard try store.install(hubID: hubID) == Self.install(hubID),
+                    try store.claim(installID: "t\(index)", at: 100, staleAfter: 80)
+                else { return failures.add() }
+                _ = try store.installs()
+            } catch {
+                failures.add()
+            }
+        }
+        #expect(failures.value == 0)
+        #expect(try other.installs().map(\.hubID) == (100..<116).map(Int64.init))
     }
 
     @Test(arguments: Kind.allCases)
