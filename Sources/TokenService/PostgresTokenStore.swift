@@ -487,10 +487,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             ("starting up", "the server is starting up", true),
             ("shutting down", "the server is shutting down", true),
             ("too many clients", "the server has too many connections", true),
+            ("invalid", "libpq refused a parameter of the URL", false),
             ("certificate", "the server's TLS certificate was not accepted", false),
             ("ssl", "TLS with the server failed", false),
             ("no such file or directory", "no server listens on that socket", true),
-            ("invalid", "libpq refused a parameter of the URL", false),
         ]
         for (words, phrase, unavailable) in known where message.contains(words) { return (phrase, unavailable) }
         return ("libpq could not connect (its message is not shown, as it may quote the URL)", true)
