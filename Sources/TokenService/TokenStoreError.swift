@@ -1,4 +1,5 @@
 internal import GRDB
+internal import Glibc
 
 /// Why the token store failed: the file (or database), the operation and SQLite's result code (or
 /// PostgreSQL's SQLSTATE); never SQL arguments (they hold tokens), never a password.
@@ -20,10 +21,19 @@ package struct TokenStoreError: Error, Sendable, Equatable, CustomStringConverti
             unavailable = error.unavailable
         } else if let error = error as? DatabaseError {
             detail = "cannot \(what) \(path): SQLite error \(error.extendedResultCode.rawValue) (\(error.resultCode))"
+            // A full disk shows as SQLITE_FULL, or as an I/O error when the -shm file cannot grow:
+            // say which it is when the file system says so.
+            if Self.noSpaceLeft(beside: path) { detail += "; no space is left on its file system" }
         } else {
             detail = "cannot \(what) \(path)"
         }
     }
 
     package var description: String { detail }
+
+    /// Whether the file system holding `path` has no block left for an unprivileged writer.
+    static func noSpaceLeft(beside path: String) -> Bool {
+        var info = statvfs()
+        return statvfs(SQLiteTokenStore.directory(of: path), &info) == 0 && info.f_bavail == 0
+    }
 }
