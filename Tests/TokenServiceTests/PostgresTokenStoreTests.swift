@@ -132,6 +132,20 @@ struct PostgresTokenStoreTests {
                 .installs() == [])
     }
 
+    /// The README's advice: the password in a libpq password file the URL names, not in the URL.
+    @Test func aPasswordFileNamedByTheURLWorks() throws {
+        let url = try server.freshDatabase()
+        let directory = TemporaryDirectory()
+        let file = directory.path + "/pgpass"
+        _ = FileManager.default.createFile(
+            atPath: file, contents: Data("127.0.0.1:\(server.port):*:tester:\(server.password)\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+        let store = try PostgresTokenStore(
+            url: "postgresql://tester@127.0.0.1:\(server.port)/\(database(of: url))?passfile=\(file)")
+        try store.save(TokenStoreContractTests.install(7))
+        #expect(try store.install(hubID: 7)?.hubID == 7)
+    }
+
     @Test func theURLIsShownWithoutItsPassword() {
         #expect(
             TokenDatabase.redacted("postgresql://app:s3cret@db.example.com:5433/tokens?sslmode=verify-full")
