@@ -44,27 +44,30 @@ echo "$password" >"$work/pgpass" && chmod 600 "$work/pgpass"
 PGPASSWORD=$password "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U bench tokens
 url="postgresql://bench:$password@127.0.0.1:$port/tokens"
 
-echo "benchmark-only-secret" >"$work/client-secret" && chmod 600 "$work/client-secret"
+# Ours in a directory of our own user: the SQLite store refuses a directory another user owns.
+mine="$work/mine"
+mkdir -m 700 "$mine"
+echo "benchmark-only-secret" >"$mine/client-secret" && chmod 600 "$mine/client-secret"
 config() {
     cat <<CONF
 HUBSPOT_CLIENT_ID=9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a
 HUBSPOT_REDIRECT_URI=https://install.example.com/oauth/callback
 HUBSPOT_SCOPES=oauth crm.objects.contacts.read
 INSTALL_STATE_KEYS=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="))')
-INSTALL_STATE_DIR=$work/state
+INSTALL_STATE_DIR=$mine/state
 INSTALL_TOKEN_HOOK=hubspot
-HUBSPOT_CLIENT_SECRET_FILE=$work/client-secret
+HUBSPOT_CLIENT_SECRET_FILE=$mine/client-secret
 HUBSPOT_TOKEN_URL=http://127.0.0.1:9/oauth/2026-03/token
 INSTALL_TOKEN_DB=$1
 CONF
 }
-config "$work/tokens.sqlite3" >"$work/sqlite.env"
-config "$url" >"$work/postgresql.env"
-chmod 600 "$work/sqlite.env" "$work/postgresql.env"
+config "$mine/tokens.sqlite3" >"$mine/sqlite.env"
+config "$url" >"$mine/postgresql.env"
+chmod 600 "$mine/sqlite.env" "$mine/postgresql.env"
 
 # One fresh account in each: the SQLite file written here with the store's schema (version 2), the
 # PostgreSQL tables created by the program itself (`list`, on first use).
-python3 - "$work/tokens.sqlite3" <<'PY'
+python3 - "$mine/tokens.sqlite3" <<'PY'
 import sqlite3, sys, time, os
 db = sqlite3.connect(sys.argv[1])
 db.executescript("""
@@ -84,26 +87,25 @@ db.execute("INSERT INTO tokens VALUES (4242, 'bench.hubspot.com', 'CK-bench-acce
 db.commit()
 os.chmod(sys.argv[1], 0o600)
 PY
-"$bin/hubspot-install-tokens" list --config "$work/postgresql.env" >/dev/null
+"$bin/hubspot-install-tokens" list --config "$mine/postgresql.env" >/dev/null
 now=$(date +%s)
 PGPASSWORD=$password "$pgbin/psql" -qAt -h 127.0.0.1 -p "$port" -U bench -d tokens -v now="$now" <<'SQL'
 INSERT INTO tokens VALUES (4242, 'bench.hubspot.com', 'CK-bench-access', 'na1-bench-refresh', :now + 86400,
   'oauth crm.objects.contacts.read', 'bearer', :now, :now, NULL, NULL, NULL, 'na1', 'active', NULL);
 SQL
 
-python3 - "$bin/hubspot-install-tokens" "$work" "$runs" <<'PY'
+python3 - "$bin/hubspot-install-tokens" "$mine" "$runs" <<'PY'
 import os, statistics, sys, time
 program, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 stores = ["sqlite", "postgresql"]
 samples = {store: {"wall": [], "cpu": []} for store in stores}
-devnull = os.open(os.devnull, os.O_WRONLY)
 
 def once(store):
     argv = [program, "access-token", "4242", "--config", f"{work}/{store}.env"]
     read, write = os.pipe()
     start = time.perf_counter()
     pid = os.posix_spawn(program, argv, {"PATH": "/usr/bin:/bin"},
-                         file_actions=[(os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+                         file_actions=[(os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_DUP2, write, 2)])
     os.close(write)
     out = b""
     while chunk := os.read(read, 4096):
@@ -112,7 +114,7 @@ def once(store):
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - start
     if status != 0 or out != b"CK-bench-access\n":
-        sys.exit(f"tokens.sh: access-token on {store} failed (status {status})")
+        sys.exit(f"tokens.sh: access-token on {store} failed (status {status}): {out.decode(errors='replace')}")
     return wall, usage.ru_utime + usage.ru_stime
 
 for store in stores:  # warm the page cache and the server

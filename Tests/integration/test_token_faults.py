@@ -4,6 +4,7 @@ install works once the server is back, without restarting the responder), a read
 (PostgreSQL's `default_transaction_read_only`, a SQLite file on a read-only mount) and a full disk
 (SQLite on a small tmpfs). Each gives a clear error and the documented exit status (1,
 `store_failed`), never a token, the client secret or the database password."""
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from conftest import CLIENT_SECRET
-from harness import REDIRECT_URI, binary, wait_for
+from harness import CLIENT_ID, REDIRECT_URI, Hook, binary, free_port, settings, tokens_binary, wait_for, write_config
 from postgres_server import PostgresServer
 
 HUB_ID = 6060
@@ -187,3 +188,48 @@ def test_a_full_disk_under_a_sqlite_store_is_a_clear_store_failure(make_stack, m
     os.remove(mount / "filler")
     assert site.tokens("refresh", str(HUB_ID)).returncode == 0
     site.assert_no_token_in_outputs()
+
+
+def broken_urls(postgres, database):
+    """URLs that hold the real password and fail in different places: libpq's parser (which quotes
+    what it cannot parse), the server's authentication, a closed port, TLS, a missing database."""
+    password, port = postgres.password, postgres.port
+    return [
+        postgres.url(database, password="wrong" + password),
+        f"postgresql://tester:{password}%zz@127.0.0.1:{port}/{database}",
+        f"postgresql://tester:{password}@127.0.0.1:{port}/{database}?bogus={password}",
+        f"postgres://tester:{password}@127.0.0.1:{port}/{database}?sslmode={password}",
+        f"postgresql://tester:{password}@127.0.0.1:{free_port()}/{database}",
+        f"postgresql://tester:{password}@127.0.0.1:{port}/{database}?sslmode=require",
+        f"postgresql://tester:{password}@127.0.0.1:{port}/no_such_database",
+        f"postgresql://tester@127.0.0.1:{port}/{database}?password=wrong{password}",
+    ]
+
+
+def test_the_database_password_never_reaches_stderr_or_check(tmp_path, postgres):
+    database = postgres.database_of(postgres.fresh_database())
+    secret = tmp_path / "client-secret"
+    secret.write_text(CLIENT_SECRET + "\n")
+    secret.chmod(0o600)
+    for index, url in enumerate(broken_urls(postgres, database)):
+        values = settings(tmp_path, Hook(tmp_path / "hook"), INSTALL_TOKEN_HOOK="hubspot",
+                          HUBSPOT_CLIENT_SECRET_FILE=str(secret), INSTALL_TOKEN_DB=url)
+        config = write_config(tmp_path / f"broken{index}.env", values)
+        config.chmod(0o600)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        listed = subprocess.run([str(binary()), "tokens", "list", "--config", str(config)], capture_output=True,
+                                text=True, timeout=60, env=env)
+        assert listed.returncode == 1 and listed.stderr.startswith("error: store_failed: "), listed.stderr
+        # A well-formed grant with an install_id: the hook claims it in the store before anything else.
+        grant = {"code": "na1-" + os.urandom(8).hex(), "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID,
+                 "scopes": ["oauth", "contacts"], "optional_scopes": [], "issued_at": int(time.time()),
+                 "request_id": "r1", "flow": "install", "install_id": "i-" + os.urandom(16).hex()}
+        hooked = subprocess.run([str(tokens_binary()), "hook", "hubspot", "--config", str(config)],
+                                input=json.dumps(grant), capture_output=True, text=True, timeout=60, env=env)
+        assert hooked.returncode in (1, 75) and "PostgreSQL" in hooked.stderr, hooked.stderr
+        checked = subprocess.run([str(binary()), "check", "--config", str(config)], capture_output=True, text=True,
+                                 timeout=60, env=env)
+        for text in (listed.stdout, listed.stderr, hooked.stdout, hooked.stderr, checked.stdout, checked.stderr):
+            assert postgres.password not in text, f"the password appears for URL #{index}: {text!r}"
+        if checked.returncode == 0:
+            assert "<redacted>" in checked.stdout
