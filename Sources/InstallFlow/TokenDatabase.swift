@@ -26,8 +26,9 @@ package enum TokenDatabase {
     }
 
     /// `value` as it may be shown: a SQLite path as it is; a URL with the password after `user:`
-    /// and the value of every query parameter but a few harmless ones (`sslmode`, `sslrootcert`,
-    /// ...) replaced by `<redacted>`, so a password given as `?password=` is hidden too.
+    /// and the value of every query parameter but a few harmless ones in their expected form
+    /// (`sslmode=verify-full`, `sslrootcert=/path`, ...) replaced by `<redacted>`, so a password
+    /// given as `?password=` is hidden too.
     package static func redacted(_ value: String) -> String {
         guard let scheme = postgresSchemes.first(where: { value.hasPrefix($0) }) else { return value }
         let rest = value.dropFirst(scheme.count)
@@ -46,19 +47,34 @@ package enum TokenDatabase {
             let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
             shown += "?"
                 + parameters.map { parameter -> String in
-                    guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
-                    let name = parameter[..<equals]
-                    return shownParameters.contains(String(name)) ? String(parameter) : name + "=<redacted>"
+                    guard let equals = parameter.firstIndex(of: "=") else { return "<redacted>" }
+                    let name = String(parameter[..<equals])
+                    let value = String(parameter[parameter.index(after: equals)...])
+                    return name + "=" + (isShown(name: name, value: value) ? value : "<redacted>")
                 }.joined(separator: "&")
         }
         return shown
     }
 
-    /// libpq parameters whose values are shown as given: none of them can hold a secret.
-    static let shownParameters: Set<String> = [
-        "host", "hostaddr", "port", "dbname", "user", "connect_timeout", "application_name", "sslmode",
-        "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "sslsni", "gssencmode", "channel_binding",
-        "target_session_attrs", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
-        "tcp_user_timeout", "require_auth", "ssl_min_protocol_version", "ssl_max_protocol_version",
+    /// Whether a query parameter's value may be shown: only when it has the form the parameter
+    /// expects (a word of its list, a number, an absolute path), so a password pasted into the
+    /// wrong parameter stays hidden too.
+    static func isShown(name: String, value: String) -> Bool {
+        if let words = shownWords[name] { return words.contains(value) }
+        if numericParameters.contains(name) { return !value.isEmpty && value.allSatisfy(\.isASCII) && Int(value) != nil }
+        if pathParameters.contains(name) { return value.hasPrefix("/") && value.count <= 200 }
+        return false
+    }
+
+    static let shownWords: [String: Set<String>] = [
+        "sslmode": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+        "gssencmode": ["disable", "prefer", "require"],
+        "channel_binding": ["disable", "prefer", "require"],
+        "target_session_attrs": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
     ]
+    static let numericParameters: Set<String> = [
+        "port", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "tcp_user_timeout",
+    ]
+    static let pathParameters: Set<String> = ["sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "passfile"]
 }

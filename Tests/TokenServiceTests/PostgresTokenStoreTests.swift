@@ -153,6 +153,10 @@ struct PostgresTokenStoreTests {
         #expect(
             TokenDatabase.redacted("postgres://app@db/tokens?password=s3cret&sslrootcert=/etc/ca.pem&x=1")
                 == "postgres://app@db/tokens?password=<redacted>&sslrootcert=/etc/ca.pem&x=<redacted>")
+        // A password pasted into the wrong parameter (or alone) stays hidden; known forms are shown.
+        #expect(
+            TokenDatabase.redacted("postgresql://db/t?sslmode=s3cret&connect_timeout=5&port=x&s3cret&passfile=/p")
+                == "postgresql://db/t?sslmode=<redacted>&connect_timeout=5&port=<redacted>&<redacted>&passfile=/p")
         #expect(TokenDatabase.redacted("/var/lib/hubspot-install/tokens.sqlite3") == "/var/lib/hubspot-install/tokens.sqlite3")
         #expect(TokenDatabase.formProblem("postgresql://app@db/tokens") == nil)
         #expect(TokenDatabase.formProblem("postgres://") == nil)
