@@ -45,7 +45,8 @@ package enum TokenDatabase {
         var shown = scheme + authority + beforeQuery[authorityEnd...]
         if let query {
             let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
-            shown += "?"
+            shown +=
+                "?"
                 + parameters.map { parameter -> String in
                     guard let equals = parameter.firstIndex(of: "=") else { return "<redacted>" }
                     let name = String(parameter[..<equals])
@@ -61,7 +62,9 @@ package enum TokenDatabase {
     /// wrong parameter stays hidden too.
     static func isShown(name: String, value: String) -> Bool {
         if let words = shownWords[name] { return words.contains(value) }
-        if numericParameters.contains(name) { return !value.isEmpty && value.allSatisfy(\.isASCII) && Int(value) != nil }
+        if numericParameters.contains(name) {
+            return !value.isEmpty && value.allSatisfy(\.isASCII) && Int(value) != nil
+        }
         if pathParameters.contains(name) { return value.hasPrefix("/") && value.count <= 200 }
         return false
     }

@@ -445,7 +445,8 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         guard let state, state.count == 5, state.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             let lost = PQstatus(connection) != CONNECTION_OK
             return TokenStoreError(
-                detail: "cannot \(what) \(name): " + (lost ? "the connection to the server was lost" : "the query failed"),
+                detail: "cannot \(what) \(name): "
+                    + (lost ? "the connection to the server was lost" : "the query failed"),
                 unavailable: lost)
         }
         let (phrase, unavailable) = sqlstatePhrase(state)

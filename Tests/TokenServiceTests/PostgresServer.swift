@@ -85,8 +85,11 @@ final class PostgresServer: Sendable {
         var ready = false
         for _ in 0..<300 {
             if (try? Self.run(
-                [Self.binaries + "/psql", "-qAt", "-h", "127.0.0.1", "-p", String(port), "-U", Self.role, "-d", "postgres",
-                 "-c", "SELECT 1"], environment: ["PGPASSWORD": password], what: "psql", asServer: false)) != nil
+                [
+                    Self.binaries + "/psql", "-qAt", "-h", "127.0.0.1", "-p", String(port), "-U", Self.role, "-d",
+                    "postgres",
+                    "-c", "SELECT 1",
+                ], environment: ["PGPASSWORD": password], what: "psql", asServer: false)) != nil
             {
                 ready = true
                 break
@@ -122,8 +125,10 @@ final class PostgresServer: Sendable {
     @discardableResult
     func sql(_ statement: String, database: String = "postgres") throws -> String {
         try Self.run(
-            [Self.binaries + "/psql", "-qAt", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U",
-             Self.role, "-d", database, "-c", statement],
+            [
+                Self.binaries + "/psql", "-qAt", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U",
+                Self.role, "-d", database, "-c", statement,
+            ],
             environment: ["PGPASSWORD": password], what: "psql", asServer: false)
     }
 
@@ -180,6 +185,11 @@ final class PostgresServer: Sendable {
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
-        func next() -> Int { lock.withLock { count += 1; return count } }
+        func next() -> Int {
+            lock.withLock {
+                count += 1
+                return count
+            }
+        }
     }
 }

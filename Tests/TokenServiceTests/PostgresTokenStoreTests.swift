@@ -52,7 +52,9 @@ struct PostgresTokenStoreTests {
         _ = try PostgresTokenStore(url: url).installs()
         try server.sql("UPDATE schema_version SET version = 99", database: database(of: url))
         let error = try #require(throws: TokenStoreError.self) { try PostgresTokenStore(url: url).installs() }
-        #expect(error.detail.hasSuffix("has schema version 99, newer than this hubspot-install knows (1); use the newer hubspot-install"))
+        #expect(
+            error.detail.hasSuffix(
+                "has schema version 99, newer than this hubspot-install knows (1); use the newer hubspot-install"))
         #expect(error.detail.hasPrefix("PostgreSQL database \(database(of: url)) at 127.0.0.1:\(server.port)"))
         #expect(!error.detail.contains(server.password))
     }
@@ -78,8 +80,9 @@ struct PostgresTokenStoreTests {
     }
 
     @Test func aServerThatDoesNotAnswerIsTryAgain() throws {
-        let store = try PostgresTokenStore(url: server.url(database: "nowhere").replacingOccurrences(
-            of: ":\(server.port)/", with: ":\(Self.closedPort())/"))
+        let store = try PostgresTokenStore(
+            url: server.url(database: "nowhere").replacingOccurrences(
+                of: ":\(server.port)/", with: ":\(Self.closedPort())/"))
         let error = try #require(throws: TokenStoreError.self) { try store.installs() }
         #expect(error.detail.hasSuffix(": connection refused (is the server running?)"))
         #expect(error.unavailable)
@@ -96,7 +99,10 @@ struct PostgresTokenStoreTests {
         let port = server.port
         let broken: [(String, String)] = [
             (server.url(database: name, password: "wrong-" + password), "password authentication failed"),
-            ("postgresql://tester@127.0.0.1:\(port)/\(name)?password=wrong-\(password)", "password authentication failed"),
+            (
+                "postgresql://tester@127.0.0.1:\(port)/\(name)?password=wrong-\(password)",
+                "password authentication failed"
+            ),
             ("postgresql://tester:\(password)%zz@127.0.0.1:\(port)/\(name)", "cannot be parsed"),
             ("postgresql://tester:\(password)@127.0.0.1:\(port)/\(name)?bogus=\(password)", "cannot be parsed"),
             ("postgres://tester:\(password)@127.0.0.1:\(port)/\(name)?sslmode=\(password)", "refused a parameter"),
@@ -157,11 +163,15 @@ struct PostgresTokenStoreTests {
         #expect(
             TokenDatabase.redacted("postgresql://db/t?sslmode=s3cret&connect_timeout=5&port=x&s3cret&passfile=/p")
                 == "postgresql://db/t?sslmode=<redacted>&connect_timeout=5&port=<redacted>&<redacted>&passfile=/p")
-        #expect(TokenDatabase.redacted("/var/lib/hubspot-install/tokens.sqlite3") == "/var/lib/hubspot-install/tokens.sqlite3")
+        #expect(
+            TokenDatabase.redacted("/var/lib/hubspot-install/tokens.sqlite3")
+                == "/var/lib/hubspot-install/tokens.sqlite3")
         #expect(TokenDatabase.formProblem("postgresql://app@db/tokens") == nil)
         #expect(TokenDatabase.formProblem("postgres://") == nil)
         #expect(TokenDatabase.formProblem("postgresql://app@db/tokens x") != nil)
-        #expect(TokenDatabase.formProblem("mysql://db/tokens") == "must be an absolute path to a file, or a postgresql:// URL")
+        #expect(
+            TokenDatabase.formProblem("mysql://db/tokens")
+                == "must be an absolute path to a file, or a postgresql:// URL")
         #expect(TokenDatabase.formProblem("relative.sqlite3") != nil)
     }
 
