@@ -112,7 +112,9 @@ def test_postgresql_stopped_during_an_install_is_try_again_and_the_next_install_
                   timeout=10).raise_for_status()
 
     def stop_when_asked():
-        time.sleep(1.5)  # the hook has claimed the install (so it is connected) and waits for HubSpot
+        # The delayed rule is taken when the token request arrives: the hook has claimed the install
+        # (so it is connected to the database) and now waits for HubSpot.
+        wait_for(lambda: not site.standin.failures, timeout=20, what="the token request")
         own_postgres.stop()
     page = site.install(meanwhile=stop_when_asked)
     assert page.status_code == 502
