@@ -47,6 +47,28 @@ struct PostgresTokenStoreTests {
         #expect(try server.sql("SELECT count(*) FROM schema_version", database: database(of: url)) == "1\n")
     }
 
+    /// The README's grants: once the tables exist, a role with only these privileges runs everything.
+    @Test func aRoleWithTheDocumentedPrivilegesIsEnough() throws {
+        let url = try server.freshDatabase()
+        let name = database(of: url)
+        _ = try PostgresTokenStore(url: url).installs()
+        let role = "app_\(getpid())"
+        try server.sql(
+            "CREATE ROLE \(role) LOGIN PASSWORD 'app-pw'; GRANT CONNECT ON DATABASE \(name) TO \(role); "
+                + "GRANT SELECT, INSERT, UPDATE, DELETE ON tokens, install_claims TO \(role); "
+                + "GRANT SELECT ON schema_version TO \(role); REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+            database: name)
+        let store = try PostgresTokenStore(url: "postgresql://\(role):app-pw@127.0.0.1:\(server.port)/\(name)")
+        try store.save(TokenStoreContractTests.install(7))
+        #expect(try store.claim(installID: "a", at: 100, staleAfter: 80))
+        #expect(
+            try store.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-7", accessToken: "CK-2", refreshToken: "r-2", expiresAt: nil,
+                updatedAt: 1))
+        try store.refreshLock(hubID: 7, waiting: 0).release()
+        #expect(try store.delete(hubID: 7))
+    }
+
     @Test func aNewerSchemaIsRefusedClearly() throws {
         let url = try server.freshDatabase()
         _ = try PostgresTokenStore(url: url).installs()
