@@ -122,7 +122,7 @@ def test_postgresql_stopped_during_an_install_is_try_again_and_the_next_install_
     [line] = callback_lines(site.stack, 1)
     assert line["reason"] == "provider_unavailable", line
     log = site.stack.responder.stderr()
-    assert "token store" in log and "PostgreSQL database" in log, log
+    assert "token store: cannot write PostgreSQL database" in log, log
     assert own_postgres.password not in log
 
     own_postgres.start()
@@ -130,7 +130,18 @@ def test_postgresql_stopped_during_an_install_is_try_again_and_the_next_install_
     assert again.status_code == 303, again.text
     assert [line["reason"] for line in callback_lines(site.stack, 2)] == ["provider_unavailable", "ok"]
     assert own_postgres.row(site.stack.values["INSTALL_TOKEN_DB"], HUB_ID)["status"] == "active"
-    site.texts.append(log)
+
+    # Down before the install starts: the same "try again", and HubSpot is not even asked.
+    own_postgres.stop()
+    asked = len(site.standin.requests)
+    down = site.install()
+    assert down.status_code == 502 and "HubSpot did not answer" in down.text
+    assert callback_lines(site.stack, 3)[-1]["reason"] == "provider_unavailable"
+    assert "connection refused" in site.stack.responder.stderr()
+    assert not [r for r in site.standin.requests[asked:] if r["endpoint"] == "token"]
+    own_postgres.start()
+    assert site.install().status_code == 303
+    site.texts.append(site.stack.responder.stderr())
     site.assert_no_token_in_outputs()
 
 
