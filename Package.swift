@@ -19,11 +19,17 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // libfcgi (Debian libfcgi-dev); the only C the package sees.
+        // libfcgi (Debian libfcgi-dev), for the responder.
         .systemLibrary(
             name: "CFastCGI",
             pkgConfig: "fcgi",
             providers: [.apt(["libfcgi-dev"])]
+        ),
+        // libpq (Debian libpq-dev), for the PostgreSQL token store; only TokenService imports it.
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
         ),
         .target(name: "InstallCrypto", swiftSettings: strict),
         .target(name: "InstallFlow", dependencies: ["InstallCrypto"], swiftSettings: strict),
@@ -32,7 +38,9 @@ let package = Package(
         // The token work: the built-in exchange, the webhook post, the token store.
         .target(
             name: "TokenService",
-            dependencies: ["InstallFlow", "InstallCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "InstallFlow", "InstallCrypto", "CPostgres", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),

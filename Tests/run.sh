@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # System packages the tests start for real.
-packages=(pkg-config libfcgi-dev libsqlite3-dev nginx apache2 libapache2-mod-fcgid libapache2-mod-evasive spawn-fcgi systemd chromium chromium-driver default-jre-headless curl strace wrk)
+packages=(pkg-config libfcgi-dev libsqlite3-dev libpq-dev postgresql nginx apache2 libapache2-mod-fcgid libapache2-mod-evasive spawn-fcgi systemd chromium chromium-driver default-jre-headless curl strace wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Debian starts the services it installs where it can; the tests start their own on free ports.
-for s in nginx apache2; do service "$s" stop >/dev/null 2>&1 || true; done
+for s in nginx apache2 postgresql; do service "$s" stop >/dev/null 2>&1 || true; done
 
 python3 -m pip install -q --disable-pip-version-check -r Tests/integration/requirements.txt >/dev/null 2>&1 \
   || python3 -m pip install -q --disable-pip-version-check -r Tests/integration/requirements.txt

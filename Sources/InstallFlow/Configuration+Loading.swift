@@ -462,9 +462,7 @@ private struct Reader {
     /// reboot: fine for markers, not for tokens, so the built-in hook warns about it.
     mutating func readTokenDatabase(stateDirectory: String, hook: TokenHookSetting?) -> String {
         if let path = value("INSTALL_TOKEN_DB") {
-            if !path.hasPrefix("/") || path.hasSuffix("/") {
-                error("INSTALL_TOKEN_DB", "must be an absolute path to a file")
-            }
+            if let problem = TokenDatabase.formProblem(path) { error("INSTALL_TOKEN_DB", problem) }
             return path
         }
         let path = stateDirectory + "/tokens.sqlite3"

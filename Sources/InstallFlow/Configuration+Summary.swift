@@ -36,7 +36,8 @@ extension Configuration {
         switch tokenHook {
         case .exec(let path): hook = "exec \(path) (timeout \(Self.seconds(hookTimeout)))"
         case .webhook(let url): hook = "webhook \(url) (timeout \(Self.seconds(hookTimeout)))"
-        case .hubspot: hook = "built-in HubSpot token exchange at \(tokenURL), tokens in \(tokenDatabase)"
+        case .hubspot:
+            hook = "built-in HubSpot token exchange at \(tokenURL), tokens in \(TokenDatabase.redacted(tokenDatabase))"
         }
         lines.append("Token hook:     \(hook)")
         if !hookEnvironment.isEmpty { lines.append("Hook may see:   \(hookEnvironment.joined(separator: " "))") }

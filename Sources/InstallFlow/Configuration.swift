@@ -31,7 +31,8 @@ package struct Configuration: Sendable {
     package var hookConcurrency: Int?
     /// `INSTALL_WEBHOOK_KEY(_FILE)`: signs what a `webhook:` hook posts; set only with `webhook:`.
     package var webhookKey: SecretBytes?
-    /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook.
+    /// `INSTALL_TOKEN_DB`: the SQLite file of the built-in `hubspot` hook, or a PostgreSQL URL
+    /// (`TokenDatabase`); it may hold a password, so it is shown only through `TokenDatabase.redacted`.
     package var tokenDatabase: String
     /// `INSTALL_TOKEN_KEYS(_FILE)`: the first seals stored tokens, all open them; empty when unset,
     /// and always empty in the responder, which never reads them.

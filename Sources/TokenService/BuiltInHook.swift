@@ -20,7 +20,7 @@ package enum BuiltInHook {
             }
             let store: any TokenStore
             do {
-                store = try SQLiteTokenStore(path: configuration.tokenDatabase)
+                store = try TokenStoreLocation.open(configuration.tokenDatabase)
             } catch {
                 throw problem("INSTALL_TOKEN_DB", error.detail)
             }
@@ -36,7 +36,7 @@ package enum BuiltInHook {
     /// nothing).
     package static func problems(configuration: Configuration) -> [ConfigurationProblem] {
         guard configuration.tokenHook == .hubspot else { return [] }
-        guard let problem = SQLiteTokenStore.problem(at: configuration.tokenDatabase) else { return [] }
+        guard let problem = TokenStoreLocation.problem(at: configuration.tokenDatabase) else { return [] }
         return [ConfigurationProblem(key: "INSTALL_TOKEN_DB", message: problem)]
     }
 

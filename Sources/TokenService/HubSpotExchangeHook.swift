@@ -94,8 +94,14 @@ package struct HubSpotExchangeHook: TokenHook {
         do {
             return try body()
         } catch {
-            throw HookFailure(.failed, detail: "token store: \(error.detail)")
+            throw Self.storeFailure(error)
         }
+    }
+
+    /// A store that cannot be reached (its server down) is "try again", like HubSpot not answering;
+    /// any other store failure is "failed".
+    static func storeFailure(_ error: TokenStoreError) -> HookFailure {
+        HookFailure(error.unavailable ? .providerUnavailable : .failed, detail: "token store: \(error.detail)")
     }
 
     private func exchangeOnce(_ grant: AuthorizationGrant, installID: String?) throws(HookFailure)
@@ -148,7 +154,7 @@ package struct HubSpotExchangeHook: TokenHook {
         do {
             try store.save(install)
         } catch {
-            throw HookFailure(.failed, detail: "token store: \(error.detail)")
+            throw Self.storeFailure(error)
         }
         let granted = Set(scopes)
         let outcome = HookOutcome(

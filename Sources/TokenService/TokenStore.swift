@@ -3,9 +3,9 @@
 ///
 /// Every operation is one atomic step that several processes (and hosts, for a shared database)
 /// may run at once; nothing here holds a lock across calls except `refreshLock`. Implementations:
-/// `SQLiteTokenStore`, and `SealedTokenStore`, which seals the tokens of any other; the tests in
-/// `TokenStoreContractTests` are written against this protocol
-/// so every implementation runs the same suite.
+/// `SQLiteTokenStore` and `PostgresTokenStore` (`TokenStoreLocation` picks one), and
+/// `SealedTokenStore`, which seals the tokens of either; the tests in `TokenStoreContractTests` are
+/// written against this protocol so every implementation runs the same suite.
 package protocol TokenStore: Sendable {
     /// The install of one account, if stored.
     func install(hubID: Int64) throws(TokenStoreError) -> StoredInstall?

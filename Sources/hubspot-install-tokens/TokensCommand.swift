@@ -32,7 +32,8 @@ struct TokensCommand: ParsableCommand {
 
         @Option(
             help: ArgumentHelp(
-                "The token database, instead of the configuration's INSTALL_TOKEN_DB.", valueName: "path"))
+                "The token database, a SQLite path or a postgresql:// URL, instead of INSTALL_TOKEN_DB.",
+                valueName: "path-or-url"))
         var db: String?
 
         /// The configuration, or exit 1 with every problem on stderr.
@@ -56,10 +57,10 @@ struct TokensCommand: ParsableCommand {
 
         /// The store as stored, tokens sealed or not: for `list`, which shows no token, so it lists
         /// every row even without the keys.
-        func openStoredText(_ configuration: Configuration? = nil) throws -> SQLiteTokenStore {
+        func openStoredText(_ configuration: Configuration? = nil) throws -> any TokenStore {
             let path = try db ?? (configuration ?? loadConfiguration()).tokenDatabase
             do {
-                return try SQLiteTokenStore(path: path, create: false)
+                return try TokenStoreLocation.open(path, create: false)
             } catch {
                 TokensCommand.printError("error: store_failed: \(error.detail)")
                 throw ExitCode.failure

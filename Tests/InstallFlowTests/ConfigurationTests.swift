@@ -226,7 +226,25 @@ struct ConfigurationTests {
         Rule(
             name: "token db a directory", changes: ["INSTALL_TOKEN_DB": "/var/lib/hubspot-install/"],
             key: "INSTALL_TOKEN_DB", words: "file"),
+        Rule(
+            name: "token db another scheme", changes: ["INSTALL_TOKEN_DB": "mysql://db/tokens"],
+            key: "INSTALL_TOKEN_DB", words: "postgresql://"),
+        Rule(
+            name: "token db url with a space", changes: ["INSTALL_TOKEN_DB": "postgresql://db/tokens sslmode=disable"],
+            key: "INSTALL_TOKEN_DB", words: "spaces"),
     ]
+
+    /// The responder only checks the URL's form (it has no libpq and never opens the store), and
+    /// `check` shows it without the password.
+    @Test(arguments: ["postgresql://app:pw-Secret1@db.example.com:5432/hubspot?sslmode=verify-full", "postgres://db/x"])
+    func aPostgreSQLURLIsAcceptedAndShownWithoutItsPassword(_ url: String) throws {
+        let configuration = try Fixture.configuration([
+            "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET": "s", "INSTALL_TOKEN_DB": url,
+        ])
+        #expect(configuration.tokenDatabase == url)
+        #expect(!configuration.summary().contains("pw-Secret1"))
+        #expect(configuration.summary().contains(TokenDatabase.redacted(url)))
+    }
 
     @Test(arguments: rules)
     func ruleIsRejectedNamingTheKey(_ rule: Rule) {

@@ -11,6 +11,10 @@ struct TokenStoreContractTests {
         case sqlite
         /// `SealedTokenStore` over SQLite: the same promises with every token sealed at rest.
         case sealedSQLite
+        /// A database of its own on the test process's PostgreSQL server (`PostgresServer`).
+        case postgresql
+        /// `SealedTokenStore` over PostgreSQL.
+        case sealedPostgreSQL
 
         var testDescription: String { rawValue }
 
@@ -18,6 +22,16 @@ struct TokenStoreContractTests {
         static let sealingKeys = [
             TokenKey(bytes: [UInt8](repeating: 0x3C, count: 32)), TokenKey(bytes: [UInt8](repeating: 0x7E, count: 32)),
         ]
+
+        /// Another handle on the data of `store`.
+        func reopen(_ store: any TokenStore) throws -> any TokenStore {
+            switch store {
+            case let store as SealedTokenStore: SealedTokenStore(wrapping: try reopen(store.inner), keys: store.keys)
+            case let store as SQLiteTokenStore: try SQLiteTokenStore(path: store.path)
+            case let store as PostgresTokenStore: try PostgresTokenStore(url: store.url)
+            default: throw TokenStoreError(detail: "unknown kind of store")
+            }
+        }
 
         /// A fresh, empty store of this kind, and a second handle on the same data (another process
         /// would open its own).
@@ -31,6 +45,15 @@ struct TokenStoreContractTests {
                 return (
                     SealedTokenStore(wrapping: try SQLiteTokenStore(path: path), keys: Self.sealingKeys),
                     SealedTokenStore(wrapping: try SQLiteTokenStore(path: path), keys: Self.sealingKeys)
+                )
+            case .postgresql:
+                let url = try PostgresServer.server().freshDatabase()
+                return (try PostgresTokenStore(url: url), try PostgresTokenStore(url: url))
+            case .sealedPostgreSQL:
+                let url = try PostgresServer.server().freshDatabase()
+                return (
+                    SealedTokenStore(wrapping: try PostgresTokenStore(url: url), keys: Self.sealingKeys),
+                    SealedTokenStore(wrapping: try PostgresTokenStore(url: url), keys: Self.sealingKeys)
                 )
             }
         }
@@ -159,14 +182,34 @@ struct TokenStoreContractTests {
 
     @Test(arguments: Kind.allCases)
     func manyThreadsClaimingOneInstallIDWinOnce(kind: Kind) throws {
-        let (store, _) = try kind.make(in: directory)
-        let stores = try (0..<8).map { _ in try kind.make(in: directory).0 }
-        _ = store
+        let (store, second) = try kind.make(in: directory)
+        // Eight handles on the one store (another process would open its own), each on a thread.
+        let stores = try [store, second] + (0..<6).map { _ in try kind.reopen(store) }
         let wins = Counter()
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             if (try? stores[index].claim(installID: "c", at: 100, staleAfter: 80)) == true { wins.add() }
         }
         #expect(wins.value == 1)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func oneHandleServesManyThreadsAtOnce(kind: Kind) throws {
+        let (store, other) = try kind.make(in: directory)
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            do {
+                let hubID = Int64(100 + index)
+                try store.save(Self.install(hubID))
+                guard try store.install(hubID: hubID) == Self.install(hubID),
+                    try store.claim(installID: "t\(index)", at: 100, staleAfter: 80)
+                else { return failures.add() }
+                _ = try store.installs()
+            } catch {
+                failures.add()
+            }
+        }
+        #expect(failures.value == 0)
+        #expect(try other.installs().map(\.hubID) == (100..<116).map(Int64.init))
     }
 
     @Test(arguments: Kind.allCases)

@@ -62,3 +62,13 @@ def make_stack(tmp_path):
     for stack in stacks:
         stack.stop()
         stack.assert_nothing_leaked()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the session (postgres_server.py), started on first use;
+    `postgres.fresh_database()` gives each test its own database."""
+    from postgres_server import PostgresServer
+    server = PostgresServer()
+    yield server
+    server.remove()

@@ -1,6 +1,6 @@
-"""The responder and the token program: hubspot-install links no Foundation, TLS, HTTP client or
-SQLite, and runs `hubspot-install-tokens hook ...` for the built-in hooks, so it never opens the
-client secret, the webhook key, the token keys or the token database itself (strace shows who
+"""The responder and the token program: hubspot-install links no Foundation, TLS, HTTP client,
+SQLite or libpq, and runs `hubspot-install-tokens hook ...` for the built-in hooks, so it never opens
+the client secret, the webhook key, the token keys or the token database itself (strace shows who
 opens them)."""
 import hashlib
 import hmac
@@ -22,11 +22,11 @@ from harness import REDIRECT_URI as STACK_REDIRECT_URI
 from harness import (Hook, Nginx, Responder, binary, json_log_lines, settings, state_key, tokens_binary, wait_for,
                      write_config)
 
-FORBIDDEN_LIBRARIES = ["foundation", "curl", "ssl", "crypto", "gnutls", "sqlite", "icu", "xml2", "swiftcore",
-                       "dispatch"]
+FORBIDDEN_LIBRARIES = ["foundation", "curl", "ssl", "crypto", "gnutls", "sqlite", "libpq", "icu", "xml2",
+                       "swiftcore", "dispatch"]
 
 
-def test_responder_links_no_foundation_tls_or_sqlite():
+def test_responder_links_no_foundation_tls_sqlite_or_libpq():
     listed = subprocess.run(["ldd", str(binary())], capture_output=True, text=True, check=True).stdout
     names = [line.split()[0] for line in listed.splitlines() if line.strip()]
     assert any("libfcgi" in name for name in names), listed
@@ -35,7 +35,7 @@ def test_responder_links_no_foundation_tls_or_sqlite():
             assert word not in name.lower(), f"the responder links {name}"
     # The token program is the one that does: the check above would notice a swapped build.
     tokens = subprocess.run(["ldd", str(tokens_binary())], capture_output=True, text=True, check=True).stdout
-    assert "libFoundation" in tokens and "sqlite" in tokens
+    assert "libFoundation" in tokens and "sqlite" in tokens and "libpq" in tokens
 
 
 def _write_secret(path: Path, text: str) -> str:

@@ -74,9 +74,12 @@ class Account:
     """One installed account: the stand-in as HubSpot, a responder with INSTALL_TOKEN_HOOK=hubspot
     that installed it, and the configuration `tokens` commands read."""
 
-    def __init__(self, tmp, outputs, **standin_options):
+    def __init__(self, tmp, outputs, postgres=None, **standin_options):
+        """`postgres`: a PostgresServer to keep the tokens in (a database of its own), instead of
+        a SQLite file."""
         self.tmp = tmp
         self.outputs = outputs
+        self.postgres = postgres
         options = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[REDIRECT_URI],
                        scopes="oauth contacts", optional_scopes="automation", hub_id=HUB_ID, hub_domain=DOMAIN,
                        auto_decision="connect", hublet="eu1", user="owner@acme.example", user_id=777,
@@ -85,6 +88,9 @@ class Account:
         self.standin = StandIn(**options).start()
         outputs.standins.append(self.standin)
         self.db = tmp / "state" / "tokens.sqlite3"
+        if postgres:
+            self.db = postgres.fresh_database()
+            outputs.extra.add(postgres.password)
         self.values = settings(
             tmp, Hook(tmp / "hook"), HUBSPOT_REDIRECT_URI=REDIRECT_URI,
             HUBSPOT_AUTHORIZE_URL=f"http://localhost:{self.standin.port}/oauth/authorize",
@@ -145,10 +151,16 @@ class Account:
 
     def expire_soon(self, seconds=120):
         """The stored access token is made to expire in `seconds` (HubSpot's new ones live 1800 s)."""
+        if self.postgres:
+            self.postgres.sql("UPDATE tokens SET expires_at = :'p1' WHERE hub_id = :'p2'",
+                              self.postgres.database_of(self.db), (int(time.time()) + seconds, HUB_ID))
+            return
         with sqlite3.connect(self.db) as db:
             db.execute("UPDATE tokens SET expires_at = ? WHERE hub_id = ?", (int(time.time()) + seconds, HUB_ID))
 
     def row(self):
+        if self.postgres:
+            return self.postgres.row(self.db, HUB_ID)
         with sqlite3.connect(self.db) as db:
             db.row_factory = sqlite3.Row
             found = db.execute("SELECT * FROM tokens WHERE hub_id = ?", (HUB_ID,)).fetchone()
@@ -161,11 +173,21 @@ class Account:
 
 
 @pytest.fixture
-def account(tmp_path, outputs):
+def store_kind():
+    """Where an `account` keeps its tokens; the tests that matter most are parametrized over both."""
+    return "sqlite"
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture
+def account(tmp_path, outputs, store_kind, request):
     made = []
+    postgres = request.getfixturevalue("postgres") if store_kind == "postgresql" else None
 
     def make(**standin_options):
-        made.append(Account(tmp_path, outputs, **standin_options))
+        made.append(Account(tmp_path, outputs, postgres=postgres, **standin_options))
         return made[-1]
 
     yield make
@@ -173,6 +195,7 @@ def account(tmp_path, outputs):
         each.stop()
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 def test_the_install_stores_user_app_and_hublet_and_listing_never_shows_a_token(account):
     acme = account()
     acme.install()
@@ -248,6 +271,7 @@ def exchanges(acme):
                if r["endpoint"] == "token" and r["params"].get("grant_type") == "authorization_code")
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 def test_one_install_delivered_twice_exchanges_once_with_the_same_outcome(account):
     acme = account()
     install_id = "q8cZ2vX3-fake_install-id_0123456789abcdefghi"
@@ -275,6 +299,7 @@ def test_without_an_install_id_a_second_delivery_spends_the_code_again(account):
     assert exchanges(acme) == 2
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 def test_a_fresh_access_token_is_handed_out_without_asking_hubspot(account):
     acme = account()
     acme.install()
@@ -284,6 +309,7 @@ def test_a_fresh_access_token_is_handed_out_without_asking_hubspot(account):
     assert acme.refreshes() == 0
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 def test_twenty_concurrent_callers_make_exactly_one_refresh_and_print_the_same_new_token(account):
     acme = account()
     acme.install()
@@ -310,6 +336,7 @@ def test_twenty_concurrent_callers_make_exactly_one_refresh_and_print_the_same_n
     assert acme.refreshes() == 1
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 def test_a_rotated_refresh_token_is_stored_and_the_next_refresh_uses_it(account):
     acme = account(rotate_refresh_tokens=True)
     acme.install()
@@ -328,6 +355,7 @@ def test_a_rotated_refresh_token_is_stored_and_the_next_refresh_uses_it(account)
     assert sent == [first, second]
 
 
+@pytest.mark.parametrize("store_kind", STORES)
 @pytest.mark.parametrize("shape", ["rfc", "legacy"])
 def test_an_uninstall_at_hubspot_marks_the_account_revoked_and_exits_3(account, shape):
     acme = account(refresh_error_shape=shape)

@@ -3,7 +3,7 @@
 #
 #   bash deploy/local/run.sh
 #
-# Installs what is missing (libfcgi-dev, libsqlite3-dev, nginx, curl; Debian/Ubuntu, as root or
+# Installs what is missing (libfcgi-dev, libsqlite3-dev, libpq-dev, nginx, curl; Debian/Ubuntu, as root or
 # with sudo), builds the responder, writes a local state key and configuration under .build/local/, and starts nginx,
 # the responder and, unless HUBSPOT_CLIENT_ID is set, a local HubSpot stand-in, so the whole
 # install can be clicked through without a HubSpot account. Ctrl-C stops everything.
@@ -28,7 +28,7 @@ build=${BUILD:-release}
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for p in pkg-config libfcgi-dev libsqlite3-dev nginx curl; do
+for p in pkg-config libfcgi-dev libsqlite3-dev libpq-dev nginx curl; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,3 @@
+// libpq's client API (Debian libpq-dev), for the PostgreSQL token store in TokenService only:
+// the responder never links it.
+#include <libpq-fe.h>
