@@ -13,10 +13,12 @@ import sqlite3
 import struct
 import subprocess
 
+import pytest
+
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from harness import binary, tokens_binary, write_config
-from test_tokens import HUB_ID, Account, account, outputs  # noqa: F401 (fixtures)
+from test_tokens import HUB_ID, Account, account, outputs, store_kind  # noqa: F401 (fixtures)
 
 
 def keygen() -> str:
@@ -219,3 +221,49 @@ def test_check_warns_about_tokens_in_clear_and_refuses_a_bad_key_without_printin
     assert re.search(r"^warning: INSTALL_TOKEN_KEYS_FILE: .* is readable by its group or by every user",
                      done.stderr, re.M), done.stderr
     assert key_file.read_text().strip() not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("store_kind", ["postgresql"])
+def test_postgresql_rows_hold_no_token_in_clear_and_rekey_reseals_them(account):
+    """The same promises on a shared PostgreSQL database: a dump of the database holds neither token
+    in clear, the stored values open only with the key in the row they were written for, `rekey`
+    reseals under a new first key, and a value moved to another column is refused."""
+    acme = account(rotate_refresh_tokens=True)
+    old_key = keygen()
+    configure(acme, [old_key])
+    acme.install()
+    database = acme.postgres.database_of(acme.db)
+
+    def dump() -> str:
+        # Every row of every table, as a backup would hold it.
+        return acme.postgres.sql("SELECT string_agg(t::text, E'\\n') FROM tokens t", database) + \
+            acme.postgres.sql("SELECT string_agg(c::text, E'\\n') FROM install_claims c", database)
+
+    tokens = issued(acme)
+    assert "sealed:v1:" in dump()
+    assert all(token not in dump() for token in tokens.values()), "a token is stored in clear"
+    row = acme.row()
+    for field in ("access", "refresh"):
+        assert open_sealed(row[f"{field}_token"], old_key, HUB_ID, field) == tokens[field]
+    assert access_token(acme).stdout == tokens["access"] + "\n"
+
+    assert acme.tokens("refresh", str(HUB_ID)).returncode == 0
+    tokens = issued(acme)
+    assert all(token not in dump() for token in tokens.values())
+
+    new_key = keygen()
+    configure(acme, [new_key, old_key])
+    done = acme.tokens("rekey")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"resealed 1 row(s) with key id {key_id(new_key)}; 0 already sealed with it\n"
+    configure(acme, [new_key])
+    assert access_token(acme).stdout == tokens["access"] + "\n"
+    row = acme.row()
+    assert open_sealed(row["refresh_token"], new_key, HUB_ID, "refresh") == tokens["refresh"]
+    assert all(token not in dump() for token in tokens.values())
+
+    acme.postgres.sql("UPDATE tokens SET access_token = refresh_token WHERE hub_id = :'p1'", database, (HUB_ID,))
+    done = access_token(acme)
+    assert done.returncode == 1
+    assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id "
+                           f"{key_id(new_key)}: it was changed, or copied from another row or column\n")
