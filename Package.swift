@@ -36,21 +36,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
-        // The responder. The Swift runtime (and the FoundationEssentials that swift-argument-parser
-        // brings) is linked in statically: loading those shared libraries costs a CGI request more
-        // CPU than answering it (README: CGI benchmark).
+        // The responder's command line, read by hand: an argument-parsing library would be most of
+        // the executable that every worker maps (README: memory).
+        .target(name: "ResponderCommandLine", swiftSettings: strict),
+        // The responder. The Swift runtime is linked in statically: loading its shared libraries
+        // costs a CGI request more CPU than answering it (README: CGI benchmark).
         .executableTarget(
             name: "hubspot-install",
-            dependencies: [
-                "InstallCrypto", "InstallFlow", "HookRunner", "FastCGI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["InstallCrypto", "InstallFlow", "HookRunner", "FastCGI", "ResponderCommandLine"],
             swiftSettings: strict,
-            linkerSettings: [
-                .unsafeFlags(["-static-stdlib"]),
-                // FoundationEssentials' archive needs these two, which the toolchain does not name.
-                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
-            ]
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         // The token work: the built-in hooks the responder runs, the token store's commands.
         .executableTarget(
@@ -83,6 +78,7 @@ let package = Package(
             name: "TokenServiceTests", dependencies: ["TokenService", "InstallFlow", "InstallCrypto"],
             swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "InstallFlow"], swiftSettings: strict),
+        .testTarget(name: "ResponderCommandLineTests", dependencies: ["ResponderCommandLine"], swiftSettings: strict),
         .testTarget(name: "FuzzHarnessesTests", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
     ]
 )
