@@ -36,8 +36,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
-        // The responder's command line, read by hand: an argument-parsing library would be most of
-        // the executable that every worker maps (README: memory).
+        // The responder's command line, read by hand: swift-argument-parser and the Foundation it
+        // links in were 40% of the code every worker maps (README: Benchmarks).
         .target(name: "ResponderCommandLine", swiftSettings: strict),
         // The responder. The Swift runtime is linked in statically: loading its shared libraries
         // costs a CGI request more CPU than answering it, and each process 2.6 MiB more RSS (README:

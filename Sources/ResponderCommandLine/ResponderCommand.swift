@@ -1,10 +1,11 @@
 /// What the responder's command line asks for.
 ///
-/// Read by hand, not by an argument-parsing library: such a library and what it links in made up
-/// most of the executable, and every worker process maps the executable (README: memory). The
-/// rules are the usual ones: `--name VALUE` or `--name=VALUE`, `-h`/`--help` anywhere before `--`,
-/// no option twice, numbers as plain decimal digits in a range; anything else is a `UsageError`
-/// naming the argument at fault. A CGI program never gets here: it reads no argument at all.
+/// Read by hand, not by an argument-parsing library: swift-argument-parser and the Foundation it
+/// links in made up 40% of the executable's code, which every worker process maps (README:
+/// Benchmarks). The rules are the usual ones: `--name VALUE` or `--name=VALUE`, `-h`/`--help`
+/// anywhere before `--`, no option twice, numbers as plain decimal digits in a range; anything else
+/// is a `UsageError` naming the argument at fault. A CGI program never gets here: it reads no
+/// argument at all.
 package enum ResponderCommand: Equatable, Sendable {
     case serve(ServeOptions)
     case check(config: String?)
