@@ -11,10 +11,12 @@ struct Option: Sendable {
     static let socket = Option(
         name: "--socket", valueName: "path", help: "Create a unix socket at this path (mode 0660) and listen on it.")
     static let listen = Option(
-        name: "--listen", valueName: "address:port", help: "Listen on TCP at ADDRESS:PORT; a port alone means 127.0.0.1.")
+        name: "--listen", valueName: "address:port",
+        help: "Listen on TCP at ADDRESS:PORT; a port alone means 127.0.0.1.")
     static let workers = Option(name: "--workers", valueName: "workers", help: "Worker processes (default: 2).")
     static let threads = Option(
-        name: "--threads", valueName: "threads", help: "Threads per worker process (default: two per core, at least 4).")
+        name: "--threads", valueName: "threads", help: "Threads per worker process (default: two per core, at least 4)."
+    )
     static let config = Option(
         name: "--config", valueName: "file", help: "Read settings from this KEY=value file; the environment wins.")
     static let worker = Option(name: "--worker", valueName: nil, help: nil)

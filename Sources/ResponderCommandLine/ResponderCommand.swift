@@ -97,7 +97,9 @@ package enum ResponderCommand: Equatable, Sendable {
                 value = arguments[index]
                 index += 1
             }
-            guard let value, !value.isEmpty else { throw UsageError(.missingValue(option: option.name), in: subcommand) }
+            guard let value, !value.isEmpty else {
+                throw UsageError(.missingValue(option: option.name), in: subcommand)
+            }
             given[option.name] = value
         }
         return given

@@ -27,7 +27,8 @@ struct Serve {
         } else {
             throw UsageError(
                 .refused(
-                    "no socket to serve: pass --socket PATH or --listen ADDRESS:PORT, or start under spawn-fcgi or systemd"),
+                    "no socket to serve: pass --socket PATH or --listen ADDRESS:PORT, or start under spawn-fcgi or systemd"
+                ),
                 in: .serve)
         }
         // The responder built above has served its purpose: it proved the configuration, keys,

@@ -38,7 +38,9 @@ struct HelpTextTests {
                 [--threads <threads>] [--config <file>]
                   See 'hubspot-install serve --help' for more information.
                 """)
-        #expect(HelpText.error(UsageError(.unknownSubcommand("x"), in: nil)).hasSuffix("'hubspot-install --help' for more information."))
+        #expect(
+            HelpText.error(UsageError(.unknownSubcommand("x"), in: nil)).hasSuffix(
+                "'hubspot-install --help' for more information."))
     }
 
     /// A typed value comes back on one line, cut short, whatever it holds.

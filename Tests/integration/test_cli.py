@@ -107,7 +107,8 @@ def test_a_bad_command_line_is_refused_with_the_argument_named_and_the_usage():
         assert lines[0].startswith(message), (arguments, done.stderr)
         usage = f"Usage: hubspot-install {subcommand}" if subcommand else "Usage: hubspot-install <subcommand>"
         assert lines[1].startswith(usage), (arguments, done.stderr)
-        assert lines[2] == f"  See 'hubspot-install {subcommand + ' ' if subcommand else ''}--help' for more information."
+        help_command = f"hubspot-install {subcommand} --help" if subcommand else "hubspot-install --help"
+        assert lines[2] == f"  See '{help_command}' for more information."
         assert len(lines) == 3, (arguments, done.stderr)
 
 
