@@ -1,20 +1,12 @@
-import ArgumentParser
 import FastCGI
 import HookRunner
 import InstallFlow
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Validate the configuration and the page templates; print every problem, or a summary.",
-        discussion: "Changes nothing: the state directory is not created. Exit status 1 on any problem."
-    )
-
-    @Option(help: ArgumentHelp("Read settings from this KEY=value file; the environment wins.", valueName: "file"))
-    var config: String?
-
-    func run() throws {
-        let configuration = try Startup.configuration(
-            environment: Parameters.processEnvironment(), file: config, printWarnings: true)
+/// `check`: the configuration, the hook and the page templates looked at as `serve` would, nothing
+/// changed; every problem on stderr and exit 1, or the summary on stdout.
+enum Check {
+    static func run(environment: [String: String], file: String?) throws {
+        let configuration = try Startup.configuration(environment: environment, file: file, printWarnings: true)
         do throws(ConfigurationError) {
             // Only looks: the token program checks the secret or key and the database, creating nothing.
             _ = try HookFactory.make(
@@ -30,7 +22,7 @@ struct Check: ParsableCommand {
             _ = try Pages.load(configuration: configuration)
         } catch {
             Startup.report(error)
-            throw ExitCode.failure
+            throw ExitStatus.failure
         }
         print(configuration.summary())
     }

@@ -1,30 +1,35 @@
-import ArgumentParser
 import FastCGI
 internal import Glibc
+import ResponderCommandLine
 
 @main
-struct HubSpotInstall: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hubspot-install",
-        abstract: "The install endpoint of a HubSpot app: a FastCGI (or CGI) responder.",
-        discussion: """
-            Configured by environment variables (HUBSPOT_*, INSTALL_*) or --config FILE (or \
-            HUBSPOT_INSTALL_CONFIG=FILE, for a CGI program); see README. \
-            Run without a subcommand it serves as a FastCGI responder on the socket it inherited. \
-            Started as a CGI program (GATEWAY_INTERFACE set, stdin not a listening socket) it \
-            answers that one request and ignores every argument.
-            """,
-        subcommands: [Serve.self, Check.self, Keygen.self, TokensCommand.self],
-        defaultSubcommand: Serve.self
-    )
-
+enum HubSpotInstall {
     /// CGI mode is decided before any argument is looked at: a CGI program's arguments can come
-    /// from the visitor (see CGIProgram).
+    /// from the visitor (see CGIProgram). Otherwise the command line is read (ResponderCommand) and
+    /// run; a usage error exits 64, any other failure 1.
     static func main() {
         let environment = Parameters.processEnvironment()
         if CGIResponder.isCGIInvocation(environment: environment) {
             Glibc.exit(CGIProgram.run(environment: environment))
         }
-        main(nil)
+        do {
+            switch try ResponderCommand.parse(Array(CommandLine.arguments.dropFirst())) {
+            case .help(let subcommand): print(HelpText.help(for: subcommand), terminator: "")
+            case .serve(let options): try Serve(options: options).run(environment: environment)
+            case .check(let config): try Check.run(environment: environment, file: config)
+            case .keygen: Keygen.run()
+            case .tokens(let arguments): try TokensCommand.run(arguments: arguments)
+            }
+        } catch let error as UsageError {
+            StandardError.write(line: HelpText.error(error))
+            exit(UsageError.exitStatus)
+        } catch let failure as ExitStatus {
+            StandardError.flush()
+            exit(failure.code)
+        } catch {
+            StandardError.write(line: "Error: \(error)")
+            exit(ExitStatus.failure.code)
+        }
+        StandardError.flush()
     }
 }

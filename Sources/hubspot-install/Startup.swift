@@ -1,4 +1,3 @@
-import ArgumentParser
 import FastCGI
 import HookRunner
 import InstallFlow
@@ -26,7 +25,7 @@ enum Startup {
             return configuration
         } catch {
             report(error)
-            throw ExitCode.failure
+            throw ExitStatus.failure
         }
     }
 
@@ -39,7 +38,7 @@ enum Startup {
             return try InstallResponder(configuration: configuration, hook: hook(configuration), threads: threads)
         } catch {
             report(error)
-            throw ExitCode.failure
+            throw ExitStatus.failure
         }
     }
 

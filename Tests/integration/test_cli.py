@@ -59,3 +59,62 @@ def test_help_on_every_command():
     for command in ([], ["serve"], ["check"], ["keygen"]):
         done = run(*command, "--help")
         assert done.returncode == 0 and "USAGE: hubspot-install" in done.stdout, command
+
+
+def test_help_names_the_subcommands_and_options_without_the_internal_flag():
+    top = run("--help").stdout
+    for word in ["serve (default)", "check", "keygen", "tokens"]:
+        assert f"\n  {word} " in top
+    serve = run("help", "serve").stdout
+    assert serve == run("serve", "-h").stdout
+    for option in ["--socket <path>", "--listen <address:port>", "--workers <workers>", "--threads <threads>",
+                   "--config <file>"]:
+        assert option in serve
+    assert "--worker " not in serve and "--worker]" not in serve
+
+
+# Each bad command line: exit 64, nothing on stdout, the message naming what is wrong, then the usage
+# line of the subcommand and where to read more.
+BAD_LINES = [
+    (["bogus"], "Error: Unexpected argument 'bogus'", "serve"),
+    (["--version"], "Error: Unknown option '--version'", "serve"),
+    (["serve", "--bogus=1"], "Error: Unknown option '--bogus'", "serve"),
+    (["serve", "--threads"], "Error: Missing value for '--threads <threads>'", "serve"),
+    (["serve", "--socket", "--listen", "9000"], "Error: Missing value for '--socket <path>'", "serve"),
+    (["serve", "--threads", "0"], "Error: The value '0' is invalid for '--threads <threads>': expected a whole number "
+     "from 1 to 1024", "serve"),
+    (["serve", "--threads", "9" * 40], f"Error: The value '{'9' * 40}' is invalid for '--threads <threads>'", "serve"),
+    (["serve", "--workers", "-1"], "Error: The value '-1' is invalid for '--workers <workers>': expected a whole "
+     "number from 1 to 64", "serve"),
+    (["serve", "--workers", "+2"], "Error: The value '+2' is invalid for '--workers <workers>'", "serve"),
+    (["serve", "--workers", " 2"], "Error: The value ' 2' is invalid for '--workers <workers>'", "serve"),
+    (["serve", "--threads", "4", "--threads", "4"], "Error: Option '--threads' is given more than once", "serve"),
+    (["serve", "--worker"], "Error: --worker is for the processes serve starts itself", "serve"),
+    (["serve", "extra\x1b[2J"], "Error: Unexpected argument 'extra?[2J'", "serve"),
+    (["keygen", "extra"], "Error: Unexpected argument 'extra'", "keygen"),
+    (["check", "--config"], "Error: Missing value for '--config <file>'", "check"),
+    (["check", "--socket", "x"], "Error: Unknown option '--socket'", "check"),
+    (["help", "bogus"], "Error: Unknown subcommand 'bogus'; the subcommands are serve, check, keygen, tokens", None),
+]
+
+
+def test_a_bad_command_line_is_refused_with_the_argument_named_and_the_usage():
+    for arguments, message, subcommand in BAD_LINES:
+        done = run(*arguments)
+        assert done.returncode == 64, (arguments, done.returncode, done.stderr)
+        assert done.stdout == "", arguments
+        lines = done.stderr.splitlines()
+        assert lines[0].startswith(message), (arguments, done.stderr)
+        usage = f"Usage: hubspot-install {subcommand}" if subcommand else "Usage: hubspot-install <subcommand>"
+        assert lines[1].startswith(usage), (arguments, done.stderr)
+        help_command = f"hubspot-install {subcommand} --help" if subcommand else "hubspot-install --help"
+        assert lines[2] == f"  See '{help_command}' for more information."
+        assert len(lines) == 3, (arguments, done.stderr)
+
+
+def test_the_responder_links_no_foundation_and_no_argument_parser():
+    """The responder's command line is read by hand (Sources/ResponderCommandLine): neither
+    swift-argument-parser nor the Foundation it brings is in the executable every worker maps."""
+    image = binary().read_bytes()
+    assert b"FoundationEssentials" not in image
+    assert b"ArgumentParser" not in image
