@@ -187,12 +187,51 @@ struct SealedTokenStoreTests {
         }
     }
 
-    @Test func rekeyStopsAtARowNoKeyOpensAndLeavesItAsItWas() throws {
+    /// A row no key opens (or a malformed one, which whoever can write the database can plant) is
+    /// left as it was and named, and every other row is still resealed: one bad row first in the
+    /// table must not keep the rest under the key being retired, run after run.
+    @Test func rekeyResealsEveryRowItCanAndNamesEachRowThatDoesNotOpen() throws {
         try sealed([Self.stranger]).save(Self.install(7))
-        let before = try raw().install(hubID: 7)
+        try sealed([Self.old]).save(Self.install(8))
+        try sealed([Self.old]).save(Self.install(9))
+        let seven = try #require(try raw().install(hubID: 7))
+        let eight = try #require(try raw().install(hubID: 8))
         #expect(
-            failure { _ = try sealed([Self.new, Self.old]).rekey() }?.contains("key id \(Self.stranger.id)") == true)
-        #expect(try raw().install(hubID: 7) == before)
+            try raw().replaceStoredTokens(
+                hubID: 8, expectedAccess: eight.accessToken.value, expectedRefresh: eight.refreshToken.value,
+                accessToken: "sealed:", refreshToken: eight.refreshToken.value))
+        let result = try sealed([Self.new, Self.old]).rekey()
+        #expect(result.resealed == 1 && result.alreadySealed == 0 && result.vanished == 0)
+        #expect(
+            result.failures == [
+                "hub 7: the stored access token is sealed with key id \(Self.stranger.id), which is not among "
+                    + "INSTALL_TOKEN_KEYS",
+                "hub 8: the stored access token starts with `sealed:` but is not a well-formed sealed value",
+            ])
+        #expect(try raw().install(hubID: 7) == seven)
+        #expect(try SealedToken.keyID(of: #require(try raw().install(hubID: 9)).refreshToken.value) == Self.new.id)
+        #expect(try sealed([Self.new]).install(hubID: 9) == Self.install(9))
+    }
+
+    /// "Already sealed with the first key" is only said of a row that opens with it: a value
+    /// labelled with the first key's id that does not open is a failure, not a row the old keys
+    /// can be dropped for.
+    @Test func rekeyCountsARowAsAlreadySealedOnlyIfItOpens() throws {
+        try sealed([Self.new]).save(Self.install(7))
+        try sealed([Self.new]).save(Self.install(8))
+        let seven = try #require(try raw().install(hubID: 7))
+        let forged = "sealed:v1:\(Self.new.id):" + String(repeating: "A", count: 40)
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: seven.accessToken.value, expectedRefresh: seven.refreshToken.value,
+                accessToken: seven.accessToken.value, refreshToken: forged))
+        let result = try sealed([Self.new, Self.old]).rekey()
+        #expect(result.alreadySealed == 1 && result.resealed == 0)
+        #expect(
+            result.failures == [
+                "hub 7: the stored refresh token does not open with key id \(Self.new.id): it was changed, or "
+                    + "copied from another row or column"
+            ])
     }
 
     /// A refresh that writes the row between the rekey's read and its swap keeps its tokens: the

@@ -134,7 +134,10 @@ def test_installed_tokens_are_sealed_in_the_file_and_rekey_moves_them_to_a_new_f
     configure(acme, [old_key])
     for command in (("access-token", str(HUB_ID)), ("refresh-token", str(HUB_ID)), ("rekey",)):
         done = acme.tokens(*command)
-        assert done.returncode == 1 and done.stdout == "", (command, done.stderr)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stdout == ("" if command != ("rekey",) else
+                               f"resealed 0 row(s) with key id {key_id(old_key)}; 0 already sealed with it; "
+                               "1 left as they were\n"), (command, done.stdout)
         assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token is sealed with key id "
                                f"{key_id(new_key)}, which is not among INSTALL_TOKEN_KEYS\n"), (command, done.stderr)
     # Listing shows no token, so it lists the row whatever the keys.
@@ -181,6 +184,32 @@ def test_a_value_moved_to_another_field_does_not_open(account):
     assert done.returncode == 1
     assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id "
                            f"{key_id(key)}: it was changed, or copied from another row or column\n")
+
+    # A row that does not open (this one, or one planted by whoever can write the database) does not
+    # stop a rekey: every other row is still resealed with the new first key, and the bad one is named.
+    with sqlite3.connect(acme.db) as db:
+        db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, scopes, token_type, installed_at, "
+                   "updated_at) SELECT ?, ?, ?, scopes, token_type, installed_at, updated_at FROM tokens "
+                   "WHERE hub_id = ?", (HUB_ID + 1, "CK-in-clear", "eu1-in-clear", HUB_ID))
+        db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, scopes, token_type, installed_at, "
+                   "updated_at) SELECT ?, ?, ?, scopes, token_type, installed_at, updated_at FROM tokens "
+                   "WHERE hub_id = ?", (1, "sealed:", "sealed:", HUB_ID))
+    new_key = keygen()
+    configure(acme, [new_key, key])
+    for _ in range(2):  # and again: the bad rows do not become good, the good one stays resealed
+        done = acme.tokens("rekey")
+        assert done.returncode == 1
+        assert done.stderr == (
+            "error: store_failed: hub 1: the stored access token starts with `sealed:` but is not a well-formed "
+            "sealed value\n"
+            f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id {key_id(key)}: "
+            "it was changed, or copied from another row or column\n")
+        with sqlite3.connect(acme.db) as db:
+            access, refresh = db.execute("SELECT access_token, refresh_token FROM tokens WHERE hub_id = ?",
+                                         (HUB_ID + 1,)).fetchone()
+        assert open_sealed(access, new_key, HUB_ID + 1, "access") == "CK-in-clear"
+        assert open_sealed(refresh, new_key, HUB_ID + 1, "refresh") == "eu1-in-clear"
+    assert done.stdout == f"resealed 0 row(s) with key id {key_id(new_key)}; 1 already sealed with it; 2 left as they were\n"
 
 
 def test_check_warns_about_tokens_in_clear_and_refuses_a_bad_key_without_printing_it(account, tmp_path):
