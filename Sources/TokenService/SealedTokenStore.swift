@@ -127,12 +127,23 @@ package struct SealedTokenStore: TokenStore {
         return install
     }
 
+    /// The token a stored value holds, in clear or sealed, if it is one as HubSpot issues them
+    /// (`TokenEndpointAnswer.isWellFormedToken`). A stored value is outside input: in clear,
+    /// whoever can write the database chooses it, and `access-token` prints it and the app puts it
+    /// into an `Authorization` header, where a line break or a space would be an injection.
     func open(_ stored: String, hubID: Int64, field: SealedToken.Field) throws(TokenStoreError) -> String {
+        let token: String
         do {
-            return try SealedToken.open(stored, hubID: hubID, field: field, keys: keys)
+            token = try SealedToken.open(stored, hubID: hubID, field: field, keys: keys)
         } catch {
             throw TokenStoreError(detail: error.description)
         }
+        guard TokenEndpointAnswer.isWellFormedToken(token) else {
+            let problem = SealedTokenError(
+                problem: .notAToken, hubID: hubID, field: field, keyID: SealedToken.keyID(of: stored))
+            throw TokenStoreError(detail: problem.description)
+        }
+        return token
     }
 
     /// Whether the stored row's refresh token, opened, is `refreshToken` (constant time).

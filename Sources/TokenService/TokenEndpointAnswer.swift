@@ -86,10 +86,13 @@ enum TokenEndpointAnswer {
     /// would be printed by `access-token` and put into an `Authorization` header, so an answer
     /// holding it is unusable rather than stored. Shared by the install and the refresh readers.
     static func token(_ value: JSONValue?) -> String? {
-        guard let text = value?.string, (1...4096).contains(text.utf8.count),
-            text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-        else { return nil }
+        guard let text = value?.string, isWellFormedToken(text) else { return nil }
         return text
+    }
+
+    /// The rule of `token(_:)` on text: also what a stored token must be to be handed out.
+    static func isWellFormedToken(_ text: String) -> Bool {
+        (1...4096).contains(text.utf8.count) && text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
     }
 
     /// An account, user or app id: a positive whole number, as a JSON integer or a quoted string of

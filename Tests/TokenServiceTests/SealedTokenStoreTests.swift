@@ -333,6 +333,49 @@ struct SealedTokenStoreTests {
         }
     }
 
+    /// A stored value is outside input: in clear, whoever can write the database chooses it. What
+    /// is not a token as HubSpot issues them (a line break that would add a header where the app
+    /// puts it, a space, an escape sequence, nothing, megabytes) is refused, in clear or sealed,
+    /// naming the row and never the value; with keys or without.
+    @Test(arguments: [
+        "", "CK-access\r\nX-Injected: 1", "CK access", "CK-\u{1B}[31m", "CK-\t1", "CK-é",
+        String(repeating: "C", count: 4097),
+    ])
+    func aStoredValueThatIsNoTokenIsRefusedNotHandedOut(_ value: String) throws {
+        for keys in [[Self.new], []] {
+            try raw().save(Self.install(7))
+            let row = try #require(try raw().install(hubID: 7))
+            #expect(
+                try raw().replaceStoredTokens(
+                    hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                    accessToken: value, refreshToken: value))
+            #expect(
+                failure { _ = try sealed(keys).install(hubID: 7) }
+                    == "hub 7: the stored access token is in clear and is not a token as HubSpot issues them (1 to "
+                    + "4096 printable ASCII characters, no spaces)")
+            // Not "the refresh token matches" either: a refresh never replaces it with a token of its own.
+            #expect(
+                failure {
+                    _ = try sealed(keys).updateTokens(
+                        hubID: 7, replacing: value, accessToken: "CK-a", refreshToken: "eu1-r", expiresAt: nil,
+                        updatedAt: 0)
+                }?.hasPrefix("hub 7: the stored refresh token is in clear and is not a token") == true)
+        }
+        // Sealed by a key holder, it is refused all the same.
+        let store = try sealed([Self.new])
+        let row = try #require(try raw().install(hubID: 7))
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: SealedToken.seal("CK-access", hubID: 7, field: .access, key: Self.new),
+                refreshToken: SealedToken.seal(value, hubID: 7, field: .refresh, key: Self.new)))
+        #expect(
+            failure { _ = try store.install(hubID: 7) }
+                == "hub 7: the stored refresh token is sealed with key id \(Self.new.id) and holds no token as HubSpot "
+                + "issues them (1 to 4096 printable ASCII characters, no spaces)")
+        #expect(try store.rekey().failures.count == 1)
+    }
+
     @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {
         let sealedText = SealedToken.seal("CK-very-secret", hubID: 9, field: .access, key: Self.old)
         #expect(try SealedToken.open(sealedText, hubID: 9, field: .access, keys: [Self.old]) == "CK-very-secret")
