@@ -248,3 +248,28 @@ def test_check_warns_about_tokens_in_clear_and_refuses_a_bad_key_without_printin
     assert re.search(r"^warning: INSTALL_TOKEN_KEYS_FILE: .* is readable by its group or by every user",
                      done.stderr, re.M), done.stderr
     assert key_file.read_text().strip() not in done.stderr + done.stdout
+
+
+def test_a_stored_value_of_the_wrong_type_is_an_error_naming_the_row_not_a_crash(account):
+    """SQLite keeps any type in any column, and whoever can write the file chooses them: a blob
+    where a token belongs used to trap in the row decoder, whose message (on stderr, which a hook's
+    reaches the log through) quoted the whole row, a token in clear included."""
+    acme = account()
+    key = keygen()
+    configure(acme, [key])
+    acme.install()
+    tokens = issued(acme)
+    with sqlite3.connect(acme.db) as db:
+        db.execute("UPDATE tokens SET access_token = ?, refresh_token = ? WHERE hub_id = ?",
+                   (b"\x00\xff" + tokens["access"].encode(), tokens["refresh"], HUB_ID))
+    for command in (("access-token", str(HUB_ID)), ("refresh-token", str(HUB_ID)), ("list",), ("rekey",)):
+        done = acme.tokens(*command)
+        assert (done.returncode, done.stdout) == (1, ""), (command, done.returncode, done.stderr[-2000:])
+        assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access_token is not of its "
+                               "column's type\n"), (command, done.stderr[-2000:])
+    with sqlite3.connect(acme.db) as db:
+        db.execute("UPDATE tokens SET installed_at = 'yesterday', access_token = ? WHERE hub_id = ?",
+                   (tokens["access"], HUB_ID))
+    done = acme.tokens("access-token", str(HUB_ID))
+    assert (done.returncode, done.stderr) == (
+        1, f"error: store_failed: hub {HUB_ID}: the stored installed_at is not of its column's type\n")
