@@ -134,7 +134,8 @@ package struct SealedTokenError: Error, Sendable, Equatable, CustomStringConvert
         case .doesNotOpen:
             return "\(what) does not open with \(key): it was changed, or copied from another row or column"
         case .notAToken:
-            let held = keyID.map { "is sealed with key id \($0) and holds no token" } ?? "is in clear and is not a token"
+            let held =
+                keyID.map { "is sealed with key id \($0) and holds no token" } ?? "is in clear and is not a token"
             return "\(what) \(held) as HubSpot issues them (1 to 4096 printable ASCII characters, no spaces)"
         }
     }

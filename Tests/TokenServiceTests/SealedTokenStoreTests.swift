@@ -376,6 +376,28 @@ struct SealedTokenStoreTests {
         #expect(try store.rekey().failures.count == 1)
     }
 
+    /// A token endpoint's token that begins like a sealed value would, stored in clear (no keys),
+    /// be read back as a broken sealed value: the install would succeed and the row never open. So
+    /// it is no token as HubSpot issues them, and the answer is unusable instead.
+    @Test func aTokenBeginningLikeASealedValueIsNotATokenHubSpotIssues() throws {
+        #expect(TokenEndpointAnswer.token(.string("sealed:v1:AAAAAAAA-f1c9d03d")) == nil)
+        #expect(TokenEndpointAnswer.token(.string("sealed:")) == nil)
+        #expect(TokenEndpointAnswer.token(.string("CK-sealed:v1:x")) == "CK-sealed:v1:x")
+        #expect(TokenEndpointAnswer.token(.string("Sealed:v1:x")) == "Sealed:v1:x")
+        // Sealed by a key holder, it opens, and is refused as no token all the same.
+        let store = try sealed([Self.new])
+        try store.save(Self.install(7))
+        let row = try #require(try raw().install(hubID: 7))
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: SealedToken.seal("sealed:v1:x", hubID: 7, field: .access, key: Self.new),
+                refreshToken: row.refreshToken.value))
+        #expect(
+            failure { _ = try store.install(hubID: 7) }?.hasPrefix(
+                "hub 7: the stored access token is sealed with key id \(Self.new.id) and holds no token") == true)
+    }
+
     @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {
         let sealedText = SealedToken.seal("CK-very-secret", hubID: 9, field: .access, key: Self.old)
         #expect(try SealedToken.open(sealedText, hubID: 9, field: .access, keys: [Self.old]) == "CK-very-secret")
