@@ -147,16 +147,26 @@ package final class SQLiteTokenStore: TokenStore {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM install_claims WHERE install_id = ?", arguments: [installID])
                 .map { row in
-                    let hubID: Int64? = row["hub_id"]
-                    let finished: Int64? = row["finished_at"]
-                    let ungranted: String = row["ungranted_optional_scopes"] ?? ""
+                    // Like a token row: a value of the wrong type is an error, never a trap.
+                    func column<Value: DatabaseValueConvertible>(_ name: String) throws(TokenStoreError) -> Value {
+                        do {
+                            return try row.decode(Value.self, forColumn: name)
+                        } catch {
+                            throw TokenStoreError(
+                                detail: "an install claim's stored \(name) is not of its column's type")
+                        }
+                    }
+                    let hubID: Int64? = try column("hub_id")
+                    let finished: Int64? = try column("finished_at")
+                    let ungranted: String = try column("ungranted_optional_scopes") ?? ""
+                    let account: String? = try column("account")
                     return InstallClaim(
-                        installID: row["install_id"], claimedAt: row["claimed_at"],
+                        installID: try column("install_id"), claimedAt: try column("claimed_at"),
                         outcome: finished == nil
                             ? nil
                             : hubID.map { hubID in
                                 InstallClaim.Outcome(
-                                    hubID: hubID, account: row["account"] ?? "HubSpot account \(hubID)",
+                                    hubID: hubID, account: account ?? "HubSpot account \(hubID)",
                                     ungrantedOptionalScopes: ungranted.split(separator: " ").map(String.init))
                             })
                 }

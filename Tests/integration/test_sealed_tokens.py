@@ -8,6 +8,7 @@ Every output is searched for every token the stand-in issued (the `outputs` fixt
 test_tokens.py), except the one a command exists to print."""
 import base64
 import hashlib
+import json
 import re
 import sqlite3
 import struct
@@ -273,3 +274,15 @@ def test_a_stored_value_of_the_wrong_type_is_an_error_naming_the_row_not_a_crash
     done = acme.tokens("access-token", str(HUB_ID))
     assert (done.returncode, done.stderr) == (
         1, f"error: store_failed: hub {HUB_ID}: the stored installed_at is not of its column's type\n")
+    # The install claims too: a duplicate delivery of an install reads its claim, which a blob
+    # where a number belongs used to make trap as well.
+    with sqlite3.connect(acme.db) as db:
+        db.execute("INSERT INTO install_claims (install_id, claimed_at) VALUES (?, ?)", ("dupInstall1", b"\xff\x00"))
+    grant = {"code": "a-code", "redirect_uri": acme.values["HUBSPOT_REDIRECT_URI"], "install_id": "dupInstall1",
+             "client_id": acme.values["HUBSPOT_CLIENT_ID"], "scopes": ["oauth"], "optional_scopes": [],
+             "issued_at": 1, "request_id": "r1"}
+    done = subprocess.run([str(tokens_binary()), "hook", "hubspot", "--config", str(acme.config)],
+                          input=json.dumps(grant), capture_output=True, text=True, timeout=60)
+    acme.outputs.add("hook stderr", done.stderr)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr[-2000:]
+    assert done.stderr == "token store: an install claim's stored claimed_at is not of its column's type\n"
