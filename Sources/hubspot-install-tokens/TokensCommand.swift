@@ -51,7 +51,7 @@ struct TokensCommand: ParsableCommand {
         /// with the configuration's problems (or the store's) on stderr.
         func openStore(_ configuration: Configuration? = nil) throws -> SealedTokenStore {
             let configuration = try configuration ?? loadConfiguration()
-            return SealedTokenStore(wrapping: try openStoredText(configuration), keys: TokenKey.keys(configuration))
+            return SealedTokenStore(wrapping: try openStoredText(configuration), configuration: configuration)
         }
 
         /// The store as stored, tokens sealed or not: for `list`, which shows no token, so it lists

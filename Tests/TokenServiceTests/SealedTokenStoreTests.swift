@@ -398,6 +398,34 @@ struct SealedTokenStoreTests {
                 "hub 7: the stored access token is sealed with key id \(Self.new.id) and holds no token") == true)
     }
 
+    /// Whoever can write the database cannot seal, but can write a token of their own in clear.
+    /// With `INSTALL_TOKENS_IN_CLEAR=refuse` that is an error everywhere a token is read: not
+    /// handed out, not refreshed (which would seal the newcomer's next tokens into the row), not
+    /// resealed by a rekey (which would do the same); sealed rows are untouched.
+    @Test func refusingTokensInClearLeavesAPlantedTokenUnusedEverywhere() throws {
+        let strict = SealedTokenStore(wrapping: try raw(), keys: [Self.new], refusingTokensInClear: true)
+        try strict.save(Self.install(7))
+        try raw().save(Self.install(8))  // planted in clear
+        #expect(try strict.install(hubID: 7) == Self.install(7))
+        let message =
+            "hub 8: the stored access token is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse (a row from before "
+            + "the keys is sealed by `tokens rekey` without that setting)"
+        #expect(failure { _ = try strict.install(hubID: 8) } == message)
+        #expect(
+            failure {
+                _ = try strict.updateTokens(
+                    hubID: 8, replacing: "eu1-refresh-secret-8", accessToken: "CK-next", refreshToken: "eu1-next",
+                    expiresAt: nil, updatedAt: 1)
+            }?.hasPrefix("hub 8: the stored refresh token is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse") == true)
+        let result = try strict.rekey()
+        #expect(result.failures == [message] && result.alreadySealed == 1 && result.resealed == 0)
+        #expect(try raw().install(hubID: 8) == Self.install(8))
+        // Without the setting, the same row is read and a rekey seals it (the migration path).
+        #expect(try sealed([Self.new]).install(hubID: 8) == Self.install(8))
+        #expect(try sealed([Self.new]).rekey().resealed == 1)
+        #expect(try strict.install(hubID: 8) == Self.install(8))
+    }
+
     @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {
         let sealedText = SealedToken.seal("CK-very-secret", hubID: 9, field: .access, key: Self.old)
         #expect(try SealedToken.open(sealedText, hubID: 9, field: .access, keys: [Self.old]) == "CK-very-secret")

@@ -286,3 +286,49 @@ def test_a_stored_value_of_the_wrong_type_is_an_error_naming_the_row_not_a_crash
     acme.outputs.add("hook stderr", done.stderr)
     assert (done.returncode, done.stdout) == (1, ""), done.stderr[-2000:]
     assert done.stderr == "token store: an install claim's stored claimed_at is not of its column's type\n"
+
+
+def test_refusing_tokens_in_clear_stops_a_planted_token_of_another_account(account):
+    """Whoever can write the database cannot seal, but can write a value in clear: here the
+    refresh token of an account of their own into a customer's row, with an expired access token.
+    Read as it is (the default), it is refreshed and the newcomer's tokens are sealed into the
+    customer's row; with INSTALL_TOKENS_IN_CLEAR=refuse it is an error naming the row."""
+    acme = account()
+    key = keygen()
+    configure(acme, [key])
+    acme.install()  # the attacker's own account, installed like any other
+    theirs = issued(acme)
+    customer = HUB_ID + 1000
+
+    def plant():
+        with sqlite3.connect(acme.db) as db:
+            db.execute("DELETE FROM tokens WHERE hub_id = ?", (customer,))
+            db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, expires_at, scopes, token_type, "
+                       "installed_at, updated_at) VALUES (?, 'CK-expired', ?, 1, 'oauth', 'bearer', 1, 1)",
+                       (customer, theirs["refresh"]))
+
+    plant()
+    done = acme.tokens("access-token", str(customer), prints_token=True)
+    assert done.returncode == 0 and done.stdout == issued(acme)["access"] + "\n"
+    with sqlite3.connect(acme.db) as db:
+        laundered = db.execute("SELECT access_token FROM tokens WHERE hub_id = ?", (customer,)).fetchone()[0]
+    assert laundered.startswith(f"sealed:v1:{key_id(key)}:")  # looks like any other row now
+
+    configure(acme, [key], INSTALL_TOKENS_IN_CLEAR="refuse")
+    plant()
+    requests_before = len(acme.standin.requests)
+    for command in (("access-token", str(customer)), ("refresh-token", str(customer)), ("refresh", str(customer))):
+        done = acme.tokens(*command)
+        assert (done.returncode, done.stdout) == (1, ""), (command, done.stderr)
+        assert done.stderr == (f"error: store_failed: hub {customer}: the stored access token is in clear, and "
+                               "INSTALL_TOKENS_IN_CLEAR=refuse (a row from before the keys is sealed by `tokens "
+                               "rekey` without that setting)\n"), (command, done.stderr)
+    assert len(acme.standin.requests) == requests_before  # nothing was sent to HubSpot
+    done = acme.tokens("rekey")
+    assert done.returncode == 1 and f"hub {customer}: the stored access token is in clear" in done.stderr
+    # The honest row, sealed, is served as before.
+    done = acme.tokens("access-token", str(HUB_ID), prints_token=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([str(binary()), "check", "--config", str(acme.config)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "INSTALL_TOKENS_IN_CLEAR" not in done.stdout + done.stderr, done.stderr
