@@ -539,8 +539,10 @@ private struct Reader {
         case nil, "read"?: return false
         case "refuse"?:
             if value("INSTALL_TOKEN_KEYS") == nil && value("INSTALL_TOKEN_KEYS_FILE") == nil {
-                error(key, "refuse needs INSTALL_TOKEN_KEYS (or INSTALL_TOKEN_KEYS_FILE): without keys every token "
-                    + "is stored in clear")
+                error(
+                    key,
+                    "refuse needs INSTALL_TOKEN_KEYS (or INSTALL_TOKEN_KEYS_FILE): without keys every token is "
+                        + "stored in clear")
             }
             return true
         default:
