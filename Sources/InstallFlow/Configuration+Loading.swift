@@ -10,7 +10,7 @@ extension Configuration {
         "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
         "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
         "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY", "HUBSPOT_PKCE", "INSTALL_MARKETPLACE",
-        "INSTALL_RETURN_HOSTS", "INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE",
+        "INSTALL_RETURN_HOSTS", "INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE", "INSTALL_TOKENS_IN_CLEAR",
     ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
@@ -153,6 +153,7 @@ private struct Reader {
         let webhookKey = readWebhookKey(hook: hook)
         let tokenDatabase = readTokenDatabase(stateDirectory: stateDirectory, hook: hook)
         let tokenKeys = readTokenKeys(hook: hook)
+        let refusesTokensInClear = readTokensInClear()
         let timeout = readTimeout()
         let concurrency = readHookConcurrency()
         let hookEnvironment = readHookEnvironment()
@@ -171,6 +172,7 @@ private struct Reader {
             stateTTL: ttl, stateDirectory: stateDirectory, tokenHook: hook, hookTimeout: timeout,
             hookConcurrency: concurrency,
             webhookKey: webhookKey, tokenDatabase: tokenDatabase, tokenKeys: tokenKeys,
+            refusesTokensInClear: refusesTokensInClear,
             hookEnvironment: hookEnvironment, appName: appName, publicDirectory: publicDirectory,
             successURL: successURL ?? "/installed", warnings: problems.filter(\.isWarning), environment: values)
     }
@@ -524,6 +526,27 @@ private struct Reader {
             keys.append(SecretBytes(bytes))
         }
         return keys
+    }
+
+    /// `INSTALL_TOKENS_IN_CLEAR`: `read` (the default: a store from before the keys keeps
+    /// working) or `refuse`, once `tokens rekey` has sealed every row. It needs keys, or every
+    /// token written would be in clear and then refused; the responder checks that they are named.
+    mutating func readTokensInClear() -> Bool {
+        let key = "INSTALL_TOKENS_IN_CLEAR"
+        switch value(key) {
+        case nil, "read"?: return false
+        case "refuse"?:
+            if value("INSTALL_TOKEN_KEYS") == nil && value("INSTALL_TOKEN_KEYS_FILE") == nil {
+                error(
+                    key,
+                    "refuse needs INSTALL_TOKEN_KEYS (or INSTALL_TOKEN_KEYS_FILE): without keys every token is "
+                        + "stored in clear")
+            }
+            return true
+        default:
+            error(key, "must be read or refuse")
+            return false
+        }
     }
 
     mutating func readTimeout() -> Double? {

@@ -37,6 +37,9 @@ package struct Configuration: Sendable {
     /// `INSTALL_TOKEN_KEYS(_FILE)`: the first seals stored tokens, all open them; empty when unset,
     /// and always empty in the responder, which never reads them.
     package var tokenKeys: [SecretBytes]
+    /// `INSTALL_TOKENS_IN_CLEAR=refuse`: a stored token not sealed is an error rather than used as
+    /// it is (whoever can write the database could otherwise put a token of their own there).
+    package var refusesTokensInClear: Bool
     /// Names of the responder's environment variables an exec hook may see.
     package var hookEnvironment: [String]
     package var appName: String

@@ -24,7 +24,7 @@ package enum BuiltInHook {
             } catch {
                 throw problem("INSTALL_TOKEN_DB", error.detail)
             }
-            let sealed = SealedTokenStore(wrapping: store, keys: TokenKey.keys(configuration))
+            let sealed = SealedTokenStore(wrapping: store, configuration: configuration)
             return HubSpotExchangeHook(
                 tokenURL: configuration.tokenURL, clientSecret: secret, timeout: configuration.hookTimeout,
                 store: sealed

@@ -115,12 +115,15 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func installs() throws(TokenStoreError) -> [StoredInstall] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY hub_id").map(Self.install) }
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY hub_id").map { try Self.install($0) }
+        }
     }
 
     package func install(hubID: Int64) throws(TokenStoreError) -> StoredInstall? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hub_id = ?", arguments: [hubID]).map(Self.install)
+            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hub_id = ?", arguments: [hubID])
+                .map { try Self.install($0) }
         }
     }
 
@@ -144,16 +147,26 @@ package final class SQLiteTokenStore: TokenStore {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM install_claims WHERE install_id = ?", arguments: [installID])
                 .map { row in
-                    let hubID: Int64? = row["hub_id"]
-                    let finished: Int64? = row["finished_at"]
-                    let ungranted: String = row["ungranted_optional_scopes"] ?? ""
+                    // Like a token row: a value of the wrong type is an error, never a trap.
+                    func column<Value: DatabaseValueConvertible>(_ name: String) throws(TokenStoreError) -> Value {
+                        do {
+                            return try row.decode(Value.self, forColumn: name)
+                        } catch {
+                            throw TokenStoreError(
+                                detail: "an install claim's stored \(name) is not of its column's type")
+                        }
+                    }
+                    let hubID: Int64? = try column("hub_id")
+                    let finished: Int64? = try column("finished_at")
+                    let ungranted: String = try column("ungranted_optional_scopes") ?? ""
+                    let account: String? = try column("account")
                     return InstallClaim(
-                        installID: row["install_id"], claimedAt: row["claimed_at"],
+                        installID: try column("install_id"), claimedAt: try column("claimed_at"),
                         outcome: finished == nil
                             ? nil
                             : hubID.map { hubID in
                                 InstallClaim.Outcome(
-                                    hubID: hubID, account: row["account"] ?? "HubSpot account \(hubID)",
+                                    hubID: hubID, account: account ?? "HubSpot account \(hubID)",
                                     ungrantedOptionalScopes: ungranted.split(separator: " ").map(String.init))
                             })
                 }
@@ -305,17 +318,32 @@ package final class SQLiteTokenStore: TokenStore {
         if version < schemaVersion { try db.execute(sql: "PRAGMA user_version = \(schemaVersion)") }
     }
 
-    private static func install(_ row: Row) -> StoredInstall {
-        let scopes: String = row["scopes"]
-        let status: String = row["status"]
+    /// A row of `tokens`. The file is outside input (whoever can write it, or restores a backup
+    /// into it, chooses every value, and SQLite keeps any type in any column): a value of the
+    /// wrong type (a blob where text belongs, text where a number does) is an error naming the hub
+    /// id and the column, never a trap, and never GRDB's own message, which quotes the whole row.
+    private static func install(_ row: Row) throws(TokenStoreError) -> StoredInstall {
+        let hubID = try? row.decode(Int64.self, forColumn: "hub_id")
+        func column<Value: DatabaseValueConvertible>(_ name: String) throws(TokenStoreError) -> Value {
+            do {
+                return try row.decode(Value.self, forColumn: name)
+            } catch {
+                throw TokenStoreError(
+                    detail: "hub \(hubID.map { String($0) } ?? "(unreadable)"): the stored \(name) is not of its "
+                        + "column's type")
+            }
+        }
+        let scopes: String = try column("scopes")
+        let status: String = try column("status")
         return StoredInstall(
-            hubID: row["hub_id"], hubDomain: row["hub_domain"], accessToken: Secret(row["access_token"]),
-            refreshToken: Secret(row["refresh_token"]), expiresAt: row["expires_at"],
-            scopes: scopes.split(separator: " ").map(String.init), tokenType: row["token_type"],
-            installedAt: row["installed_at"], updatedAt: row["updated_at"], userID: row["user_id"],
-            userEmail: row["user_email"], appID: row["app_id"], hublet: row["hublet"],
+            hubID: try column("hub_id"), hubDomain: try column("hub_domain"),
+            accessToken: Secret(try column("access_token")), refreshToken: Secret(try column("refresh_token")),
+            expiresAt: try column("expires_at"), scopes: scopes.split(separator: " ").map(String.init),
+            tokenType: try column("token_type"), installedAt: try column("installed_at"),
+            updatedAt: try column("updated_at"), userID: try column("user_id"), userEmail: try column("user_email"),
+            appID: try column("app_id"), hublet: try column("hublet"),
             // An unknown word (written by a newer version) is not "active": do not hand out its tokens.
-            status: InstallStatus(rawValue: status) ?? .revoked, installID: row["install_id"])
+            status: InstallStatus(rawValue: status) ?? .revoked, installID: try column("install_id"))
     }
 
     /// Creates the file 0600 before SQLite can create it with the umask's mode, and refuses

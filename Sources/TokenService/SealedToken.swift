@@ -113,6 +113,11 @@ package struct SealedTokenError: Error, Sendable, Equatable, CustomStringConvert
         /// The key is there but the tag does not match: the value was changed, or moved from
         /// another row or column.
         case doesNotOpen
+        /// In clear, or opened, but not a token as HubSpot issues them (empty, too long, a space
+        /// or a control character): never handed out (`SealedTokenStore`).
+        case notAToken
+        /// In clear while `INSTALL_TOKENS_IN_CLEAR=refuse` (`SealedTokenStore`).
+        case inClear
     }
 
     package var problem: Problem
@@ -130,6 +135,13 @@ package struct SealedTokenError: Error, Sendable, Equatable, CustomStringConvert
         case .unknownKey: return "\(what) is sealed with \(key), which is not among INSTALL_TOKEN_KEYS"
         case .doesNotOpen:
             return "\(what) does not open with \(key): it was changed, or copied from another row or column"
+        case .inClear:
+            return "\(what) is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse (a row from before the keys is "
+                + "sealed by `tokens rekey` without that setting)"
+        case .notAToken:
+            let held =
+                keyID.map { "is sealed with key id \($0) and holds no token" } ?? "is in clear and is not a token"
+            return "\(what) \(held) as HubSpot issues them (1 to 4096 printable ASCII characters, no spaces)"
         }
     }
 }

@@ -5,19 +5,27 @@ extension SealedTokenStore {
     package struct RekeyResult: Sendable, Equatable {
         /// Rows whose tokens were in clear or sealed with another key, now sealed with the first.
         package var resealed: Int
-        /// Rows already sealed with the first key, left as they were.
+        /// Rows already sealed with the first key (and opening with it), left as they were.
         package var alreadySealed: Int
         /// Rows removed while the rekey ran (nothing left to reseal).
         package var vanished: Int
+        /// Rows left as they were because they do not open (no key for them, changed, moved,
+        /// malformed): one message each, naming the hub id and the key id, never a value.
+        package var failures: [String] = []
     }
 
     /// Reseals every row, active and revoked, whose tokens are in clear or sealed with another
     /// key than the first: each row in one compare-and-swap on its stored text
     /// (`replaceStoredTokens`), so a refresh or reinstall that writes the row meanwhile is kept,
     /// and the row is read and resealed again. Nothing but the token columns changes.
-    /// - Throws: `TokenStoreError` when there is no key to seal with, a row does not open (its
-    ///   message names the hub id and key id), or the store fails. Rows resealed before stay so:
-    ///   running it again finishes the rest.
+    ///
+    /// Every row is opened, those already under the first key too, so a result without failures
+    /// means every row opens with the first key alone and the others can go. A row that does not
+    /// open is left as it was and named in `failures`, and the rekey goes on: one bad row (which
+    /// whoever can write the database can plant) must not keep every row after it under a key
+    /// that is being retired.
+    /// - Throws: `TokenStoreError` when there is no key to seal with, or the store fails. Rows
+    ///   resealed before stay so: running it again finishes the rest.
     package func rekey() throws(TokenStoreError) -> RekeyResult {
         guard let first = keys.first else {
             throw TokenStoreError(detail: "INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
@@ -32,6 +40,14 @@ extension SealedTokenStore {
                     done = true
                     break
                 }
+                let opened: StoredInstall
+                do {
+                    opened = try self.opened(current)
+                } catch {
+                    result.failures.append(error.detail)
+                    done = true
+                    break
+                }
                 if SealedToken.keyID(of: current.accessToken.value) == first.id
                     && SealedToken.keyID(of: current.refreshToken.value) == first.id
                 {
@@ -39,7 +55,6 @@ extension SealedTokenStore {
                     done = true
                     break
                 }
-                let opened = try opened(current)
                 let swapped = try inner.replaceStoredTokens(
                     hubID: current.hubID, expectedAccess: current.accessToken.value,
                     expectedRefresh: current.refreshToken.value,
@@ -54,7 +69,7 @@ extension SealedTokenStore {
                 row = try inner.install(hubID: current.hubID)
             }
             if !done {
-                throw TokenStoreError(detail: "hub \(listed.hubID) kept changing during the rekey; run it again")
+                result.failures.append("hub \(listed.hubID) kept changing during the rekey; run it again")
             }
         }
         return result

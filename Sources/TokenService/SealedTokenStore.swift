@@ -1,5 +1,5 @@
 internal import InstallCrypto
-internal import InstallFlow
+package import InstallFlow
 
 /// Any `TokenStore` with its access and refresh tokens sealed at rest (`SealedToken`): the first
 /// of `keys` seals every value written, each key opens the values that name it, and values stored
@@ -17,15 +17,28 @@ internal import InstallFlow
 package struct SealedTokenStore: TokenStore {
     package let inner: any TokenStore
     package let keys: [TokenKey]
+    /// `INSTALL_TOKENS_IN_CLEAR=refuse`: a value in clear is an error, not a token. Whoever can
+    /// write the database cannot seal, but can write a value in clear: a token of their own
+    /// account, handed out for a customer, or refreshed and then sealed into the row.
+    package let refusesTokensInClear: Bool
 
     /// Reads and swaps retried when only the stored text changed in between (a concurrent rekey).
     static let attempts = 8
 
     /// - Parameter keys: `INSTALL_TOKEN_KEYS`, the sealing key first; empty stores tokens in clear
     ///   (and still refuses, rather than misreads, values sealed earlier).
-    package init(wrapping inner: any TokenStore, keys: [TokenKey]) {
+    /// - Parameter refusingTokensInClear: refuse values in clear (`INSTALL_TOKENS_IN_CLEAR=refuse`).
+    package init(wrapping inner: any TokenStore, keys: [TokenKey], refusingTokensInClear: Bool = false) {
         self.inner = inner
         self.keys = keys
+        refusesTokensInClear = refusingTokensInClear
+    }
+
+    /// The configuration's store: its `INSTALL_TOKEN_KEYS` and `INSTALL_TOKENS_IN_CLEAR`.
+    package init(wrapping inner: any TokenStore, configuration: Configuration) {
+        self.init(
+            wrapping: inner, keys: TokenKey.keys(configuration),
+            refusingTokensInClear: configuration.refusesTokensInClear)
     }
 
     package func install(hubID: Int64) throws(TokenStoreError) -> StoredInstall? {
@@ -127,12 +140,27 @@ package struct SealedTokenStore: TokenStore {
         return install
     }
 
+    /// The token a stored value holds, in clear or sealed, if it is one as HubSpot issues them
+    /// (`TokenEndpointAnswer.isWellFormedToken`). A stored value is outside input: in clear,
+    /// whoever can write the database chooses it, and `access-token` prints it and the app puts it
+    /// into an `Authorization` header, where a line break or a space would be an injection.
     func open(_ stored: String, hubID: Int64, field: SealedToken.Field) throws(TokenStoreError) -> String {
+        if refusesTokensInClear && !SealedToken.isSealed(stored) {
+            let problem = SealedTokenError(problem: .inClear, hubID: hubID, field: field, keyID: nil)
+            throw TokenStoreError(detail: problem.description)
+        }
+        let token: String
         do {
-            return try SealedToken.open(stored, hubID: hubID, field: field, keys: keys)
+            token = try SealedToken.open(stored, hubID: hubID, field: field, keys: keys)
         } catch {
             throw TokenStoreError(detail: error.description)
         }
+        guard TokenEndpointAnswer.isWellFormedToken(token) else {
+            let problem = SealedTokenError(
+                problem: .notAToken, hubID: hubID, field: field, keyID: SealedToken.keyID(of: stored))
+            throw TokenStoreError(detail: problem.description)
+        }
+        return token
     }
 
     /// Whether the stored row's refresh token, opened, is `refreshToken` (constant time).

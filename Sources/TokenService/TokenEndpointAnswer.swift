@@ -82,14 +82,21 @@ enum TokenEndpointAnswer {
             hublet: (json["signed_access_token"]?["hublet"] ?? json["hublet"])?.string.flatMap(hublet))
     }
 
-    /// A token as HubSpot issues it: printable ASCII without spaces, 1...4096 bytes. Anything else
-    /// would be printed by `access-token` and put into an `Authorization` header, so an answer
-    /// holding it is unusable rather than stored. Shared by the install and the refresh readers.
+    /// A token as HubSpot issues it: printable ASCII without spaces, 1...4096 bytes, not beginning
+    /// with `sealed:`. Anything else would be printed by `access-token` and put into an
+    /// `Authorization` header, or read back as a broken sealed value, so an answer holding it is
+    /// unusable rather than stored. Shared by the install and the refresh readers.
     static func token(_ value: JSONValue?) -> String? {
-        guard let text = value?.string, (1...4096).contains(text.utf8.count),
-            text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-        else { return nil }
+        guard let text = value?.string, isWellFormedToken(text) else { return nil }
         return text
+    }
+
+    /// The rule of `token(_:)` on text: also what a stored token must be to be handed out. Never
+    /// beginning with `sealed:` (HubSpot's tokens do not), so a token stored in clear is never
+    /// taken for a sealed value (`SealedToken`) when it is read back.
+    static func isWellFormedToken(_ text: String) -> Bool {
+        (1...4096).contains(text.utf8.count) && text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+            && !text.hasPrefix(SealedToken.prefix)
     }
 
     /// An account, user or app id: a positive whole number, as a JSON integer or a quoted string of

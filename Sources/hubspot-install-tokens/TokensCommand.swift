@@ -52,7 +52,7 @@ struct TokensCommand: ParsableCommand {
         /// with the configuration's problems (or the store's) on stderr.
         func openStore(_ configuration: Configuration? = nil) throws -> SealedTokenStore {
             let configuration = try configuration ?? loadConfiguration()
-            return SealedTokenStore(wrapping: try openStoredText(configuration), keys: TokenKey.keys(configuration))
+            return SealedTokenStore(wrapping: try openStoredText(configuration), configuration: configuration)
         }
 
         /// The store as stored, tokens sealed or not: for `list`, which shows no token, so it lists
@@ -241,9 +241,11 @@ struct TokensCommand: ParsableCommand {
                 Rows whose tokens are in clear or sealed with another key (active and revoked alike) are opened \
                 and sealed again with the first key, each row in one atomic step: a row that a refresh writes \
                 meanwhile keeps the refresh's tokens and is resealed after it. Prints how many rows were \
-                resealed; never a token. Exit status 0 done, 1 failed (INSTALL_TOKEN_KEYS not set, a row that \
-                no configured key opens, the store); rows resealed before a failure stay resealed, and running \
-                it again finishes the rest.
+                resealed; never a token. A row that does not open (no configured key for it, changed, moved) \
+                is named on stderr and left as it was, and the others are still resealed. Exit status 0 done: \
+                every row opens with the first key alone; 1 failed (INSTALL_TOKEN_KEYS not set, a row that \
+                does not open, the store); rows resealed before a failure stay resealed, and running it again \
+                finishes the rest.
                 """
         )
 
@@ -264,9 +266,13 @@ struct TokensCommand: ParsableCommand {
                 TokensCommand.printError("error: store_failed: \(error.detail)")
                 throw ExitCode.failure
             }
+            for failure in result.failures {
+                TokensCommand.printError("error: store_failed: \(failure)")
+            }
             print(
                 "resealed \(result.resealed) row(s) with key id \(first.id); \(result.alreadySealed) already sealed "
-                    + "with it")
+                    + "with it" + (result.failures.isEmpty ? "" : "; \(result.failures.count) left as they were"))
+            if !result.failures.isEmpty { throw ExitCode.failure }
         }
     }
 

@@ -55,6 +55,29 @@ struct TokenKeysConfigurationTests {
         #expect(error?.problems.contains { $0.description.contains(secret) } == false)
     }
 
+    @Test(arguments: [true, false])
+    func tokensInClearAreReadOrRefusedAndRefusingNeedsKeys(readingSecrets: Bool) throws {
+        #expect(try load([:], readingSecrets: readingSecrets).refusesTokensInClear == false)
+        let keys = ["INSTALL_TOKEN_KEYS": Fixture.keyA]
+        #expect(
+            try load(keys.merging(["INSTALL_TOKENS_IN_CLEAR": "read"]) { $1 }, readingSecrets: readingSecrets)
+                .refusesTokensInClear == false)
+        let strict = try load(
+            keys.merging(["INSTALL_TOKENS_IN_CLEAR": "refuse"]) { $1 }, readingSecrets: readingSecrets)
+        #expect(strict.refusesTokensInClear && !strict.warnings.contains { $0.key == "INSTALL_TOKENS_IN_CLEAR" })
+        let withoutKeys = #expect(throws: ConfigurationError.self) {
+            try load(["INSTALL_TOKENS_IN_CLEAR": "refuse"], readingSecrets: readingSecrets)
+        }
+        #expect(
+            withoutKeys?.problems.contains {
+                $0.key == "INSTALL_TOKENS_IN_CLEAR" && $0.message.hasPrefix("refuse needs INSTALL_TOKEN_KEYS")
+            } == true)
+        let unknown = #expect(throws: ConfigurationError.self) {
+            try load(keys.merging(["INSTALL_TOKENS_IN_CLEAR": "yes"]) { $1 }, readingSecrets: readingSecrets)
+        }
+        #expect(unknown?.problems.contains { $0.description.contains("must be read or refuse") } == true)
+    }
+
     @Test func theResponderOnlyChecksTheyAreNamed() throws {
         let configuration = try load(["INSTALL_TOKEN_KEYS": "not a key at all"], readingSecrets: false)
         #expect(configuration.tokenKeys.isEmpty)

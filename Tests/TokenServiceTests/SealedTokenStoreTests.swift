@@ -187,12 +187,51 @@ struct SealedTokenStoreTests {
         }
     }
 
-    @Test func rekeyStopsAtARowNoKeyOpensAndLeavesItAsItWas() throws {
+    /// A row no key opens (or a malformed one, which whoever can write the database can plant) is
+    /// left as it was and named, and every other row is still resealed: one bad row first in the
+    /// table must not keep the rest under the key being retired, run after run.
+    @Test func rekeyResealsEveryRowItCanAndNamesEachRowThatDoesNotOpen() throws {
         try sealed([Self.stranger]).save(Self.install(7))
-        let before = try raw().install(hubID: 7)
+        try sealed([Self.old]).save(Self.install(8))
+        try sealed([Self.old]).save(Self.install(9))
+        let seven = try #require(try raw().install(hubID: 7))
+        let eight = try #require(try raw().install(hubID: 8))
         #expect(
-            failure { _ = try sealed([Self.new, Self.old]).rekey() }?.contains("key id \(Self.stranger.id)") == true)
-        #expect(try raw().install(hubID: 7) == before)
+            try raw().replaceStoredTokens(
+                hubID: 8, expectedAccess: eight.accessToken.value, expectedRefresh: eight.refreshToken.value,
+                accessToken: "sealed:", refreshToken: eight.refreshToken.value))
+        let result = try sealed([Self.new, Self.old]).rekey()
+        #expect(result.resealed == 1 && result.alreadySealed == 0 && result.vanished == 0)
+        #expect(
+            result.failures == [
+                "hub 7: the stored access token is sealed with key id \(Self.stranger.id), which is not among "
+                    + "INSTALL_TOKEN_KEYS",
+                "hub 8: the stored access token starts with `sealed:` but is not a well-formed sealed value",
+            ])
+        #expect(try raw().install(hubID: 7) == seven)
+        #expect(try SealedToken.keyID(of: #require(try raw().install(hubID: 9)).refreshToken.value) == Self.new.id)
+        #expect(try sealed([Self.new]).install(hubID: 9) == Self.install(9))
+    }
+
+    /// "Already sealed with the first key" is only said of a row that opens with it: a value
+    /// labelled with the first key's id that does not open is a failure, not a row the old keys
+    /// can be dropped for.
+    @Test func rekeyCountsARowAsAlreadySealedOnlyIfItOpens() throws {
+        try sealed([Self.new]).save(Self.install(7))
+        try sealed([Self.new]).save(Self.install(8))
+        let seven = try #require(try raw().install(hubID: 7))
+        let forged = "sealed:v1:\(Self.new.id):" + String(repeating: "A", count: 40)
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: seven.accessToken.value, expectedRefresh: seven.refreshToken.value,
+                accessToken: seven.accessToken.value, refreshToken: forged))
+        let result = try sealed([Self.new, Self.old]).rekey()
+        #expect(result.alreadySealed == 1 && result.resealed == 0)
+        #expect(
+            result.failures == [
+                "hub 7: the stored refresh token does not open with key id \(Self.new.id): it was changed, or "
+                    + "copied from another row or column"
+            ])
     }
 
     /// A refresh that writes the row between the rekey's read and its swap keeps its tokens: the
@@ -292,6 +331,99 @@ struct SealedTokenStoreTests {
         #expect(throws: SealedTokenError.self) {
             try SealedToken.open(stored("sealed-access"), hubID: 4242, field: .refresh, keys: keys)
         }
+    }
+
+    /// A stored value is outside input: in clear, whoever can write the database chooses it. What
+    /// is not a token as HubSpot issues them (a line break that would add a header where the app
+    /// puts it, a space, an escape sequence, nothing, megabytes) is refused, in clear or sealed,
+    /// naming the row and never the value; with keys or without.
+    @Test(arguments: [
+        "", "CK-access\r\nX-Injected: 1", "CK access", "CK-\u{1B}[31m", "CK-\t1", "CK-é",
+        String(repeating: "C", count: 4097),
+    ])
+    func aStoredValueThatIsNoTokenIsRefusedNotHandedOut(_ value: String) throws {
+        for keys in [[Self.new], []] {
+            try raw().save(Self.install(7))
+            let row = try #require(try raw().install(hubID: 7))
+            #expect(
+                try raw().replaceStoredTokens(
+                    hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                    accessToken: value, refreshToken: value))
+            #expect(
+                failure { _ = try sealed(keys).install(hubID: 7) }
+                    == "hub 7: the stored access token is in clear and is not a token as HubSpot issues them (1 to "
+                    + "4096 printable ASCII characters, no spaces)")
+            // Not "the refresh token matches" either: a refresh never replaces it with a token of its own.
+            #expect(
+                failure {
+                    _ = try sealed(keys).updateTokens(
+                        hubID: 7, replacing: value, accessToken: "CK-a", refreshToken: "eu1-r", expiresAt: nil,
+                        updatedAt: 0)
+                }?.hasPrefix("hub 7: the stored refresh token is in clear and is not a token") == true)
+        }
+        // Sealed by a key holder, it is refused all the same.
+        let store = try sealed([Self.new])
+        let row = try #require(try raw().install(hubID: 7))
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: SealedToken.seal("CK-access", hubID: 7, field: .access, key: Self.new),
+                refreshToken: SealedToken.seal(value, hubID: 7, field: .refresh, key: Self.new)))
+        #expect(
+            failure { _ = try store.install(hubID: 7) }
+                == "hub 7: the stored refresh token is sealed with key id \(Self.new.id) and holds no token as HubSpot "
+                + "issues them (1 to 4096 printable ASCII characters, no spaces)")
+        #expect(try store.rekey().failures.count == 1)
+    }
+
+    /// A token endpoint's token that begins like a sealed value would, stored in clear (no keys),
+    /// be read back as a broken sealed value: the install would succeed and the row never open. So
+    /// it is no token as HubSpot issues them, and the answer is unusable instead.
+    @Test func aTokenBeginningLikeASealedValueIsNotATokenHubSpotIssues() throws {
+        #expect(TokenEndpointAnswer.token(.string("sealed:v1:AAAAAAAA-f1c9d03d")) == nil)
+        #expect(TokenEndpointAnswer.token(.string("sealed:")) == nil)
+        #expect(TokenEndpointAnswer.token(.string("CK-sealed:v1:x")) == "CK-sealed:v1:x")
+        #expect(TokenEndpointAnswer.token(.string("Sealed:v1:x")) == "Sealed:v1:x")
+        // Sealed by a key holder, it opens, and is refused as no token all the same.
+        let store = try sealed([Self.new])
+        try store.save(Self.install(7))
+        let row = try #require(try raw().install(hubID: 7))
+        #expect(
+            try raw().replaceStoredTokens(
+                hubID: 7, expectedAccess: row.accessToken.value, expectedRefresh: row.refreshToken.value,
+                accessToken: SealedToken.seal("sealed:v1:x", hubID: 7, field: .access, key: Self.new),
+                refreshToken: row.refreshToken.value))
+        #expect(
+            failure { _ = try store.install(hubID: 7) }?.hasPrefix(
+                "hub 7: the stored access token is sealed with key id \(Self.new.id) and holds no token") == true)
+    }
+
+    /// Whoever can write the database cannot seal, but can write a token of their own in clear.
+    /// With `INSTALL_TOKENS_IN_CLEAR=refuse` that is an error everywhere a token is read: not
+    /// handed out, not refreshed (which would seal the newcomer's next tokens into the row), not
+    /// resealed by a rekey (which would do the same); sealed rows are untouched.
+    @Test func refusingTokensInClearLeavesAPlantedTokenUnusedEverywhere() throws {
+        let strict = SealedTokenStore(wrapping: try raw(), keys: [Self.new], refusingTokensInClear: true)
+        try strict.save(Self.install(7))
+        try raw().save(Self.install(8))  // planted in clear
+        #expect(try strict.install(hubID: 7) == Self.install(7))
+        let message =
+            "hub 8: the stored access token is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse (a row from before "
+            + "the keys is sealed by `tokens rekey` without that setting)"
+        #expect(failure { _ = try strict.install(hubID: 8) } == message)
+        #expect(
+            failure {
+                _ = try strict.updateTokens(
+                    hubID: 8, replacing: "eu1-refresh-secret-8", accessToken: "CK-next", refreshToken: "eu1-next",
+                    expiresAt: nil, updatedAt: 1)
+            }?.hasPrefix("hub 8: the stored refresh token is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse") == true)
+        let result = try strict.rekey()
+        #expect(result.failures == [message] && result.alreadySealed == 1 && result.resealed == 0)
+        #expect(try raw().install(hubID: 8) == Self.install(8))
+        // Without the setting, the same row is read and a rekey seals it (the migration path).
+        #expect(try sealed([Self.new]).install(hubID: 8) == Self.install(8))
+        #expect(try sealed([Self.new]).rekey().resealed == 1)
+        #expect(try strict.install(hubID: 8) == Self.install(8))
     }
 
     @Test func openingAValueInClearOrSealedNeverEchoesTheToken() throws {

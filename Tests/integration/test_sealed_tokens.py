@@ -8,6 +8,7 @@ Every output is searched for every token the stand-in issued (the `outputs` fixt
 test_tokens.py), except the one a command exists to print."""
 import base64
 import hashlib
+import json
 import re
 import sqlite3
 import struct
@@ -136,7 +137,10 @@ def test_installed_tokens_are_sealed_in_the_file_and_rekey_moves_them_to_a_new_f
     configure(acme, [old_key])
     for command in (("access-token", str(HUB_ID)), ("refresh-token", str(HUB_ID)), ("rekey",)):
         done = acme.tokens(*command)
-        assert done.returncode == 1 and done.stdout == "", (command, done.stderr)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stdout == ("" if command != ("rekey",) else
+                               f"resealed 0 row(s) with key id {key_id(old_key)}; 0 already sealed with it; "
+                               "1 left as they were\n"), (command, done.stdout)
         assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token is sealed with key id "
                                f"{key_id(new_key)}, which is not among INSTALL_TOKEN_KEYS\n"), (command, done.stderr)
     # Listing shows no token, so it lists the row whatever the keys.
@@ -183,6 +187,32 @@ def test_a_value_moved_to_another_field_does_not_open(account):
     assert done.returncode == 1
     assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id "
                            f"{key_id(key)}: it was changed, or copied from another row or column\n")
+
+    # A row that does not open (this one, or one planted by whoever can write the database) does not
+    # stop a rekey: every other row is still resealed with the new first key, and the bad one is named.
+    with sqlite3.connect(acme.db) as db:
+        db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, scopes, token_type, installed_at, "
+                   "updated_at) SELECT ?, ?, ?, scopes, token_type, installed_at, updated_at FROM tokens "
+                   "WHERE hub_id = ?", (HUB_ID + 1, "CK-in-clear", "eu1-in-clear", HUB_ID))
+        db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, scopes, token_type, installed_at, "
+                   "updated_at) SELECT ?, ?, ?, scopes, token_type, installed_at, updated_at FROM tokens "
+                   "WHERE hub_id = ?", (1, "sealed:", "sealed:", HUB_ID))
+    new_key = keygen()
+    configure(acme, [new_key, key])
+    for _ in range(2):  # and again: the bad rows do not become good, the good one stays resealed
+        done = acme.tokens("rekey")
+        assert done.returncode == 1
+        assert done.stderr == (
+            "error: store_failed: hub 1: the stored access token starts with `sealed:` but is not a well-formed "
+            "sealed value\n"
+            f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id {key_id(key)}: "
+            "it was changed, or copied from another row or column\n")
+        with sqlite3.connect(acme.db) as db:
+            access, refresh = db.execute("SELECT access_token, refresh_token FROM tokens WHERE hub_id = ?",
+                                         (HUB_ID + 1,)).fetchone()
+        assert open_sealed(access, new_key, HUB_ID + 1, "access") == "CK-in-clear"
+        assert open_sealed(refresh, new_key, HUB_ID + 1, "refresh") == "eu1-in-clear"
+    assert done.stdout == f"resealed 0 row(s) with key id {key_id(new_key)}; 1 already sealed with it; 2 left as they were\n"
 
 
 def test_check_warns_about_tokens_in_clear_and_refuses_a_bad_key_without_printing_it(account, tmp_path):
@@ -267,3 +297,86 @@ def test_postgresql_rows_hold_no_token_in_clear_and_rekey_reseals_them(account):
     assert done.returncode == 1
     assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access token does not open with key id "
                            f"{key_id(new_key)}: it was changed, or copied from another row or column\n")
+
+
+def test_a_stored_value_of_the_wrong_type_is_an_error_naming_the_row_not_a_crash(account):
+    """SQLite keeps any type in any column, and whoever can write the file chooses them: a blob
+    where a token belongs used to trap in the row decoder, whose message (on stderr, which a hook's
+    reaches the log through) quoted the whole row, a token in clear included."""
+    acme = account()
+    key = keygen()
+    configure(acme, [key])
+    acme.install()
+    tokens = issued(acme)
+    with sqlite3.connect(acme.db) as db:
+        db.execute("UPDATE tokens SET access_token = ?, refresh_token = ? WHERE hub_id = ?",
+                   (b"\x00\xff" + tokens["access"].encode(), tokens["refresh"], HUB_ID))
+    for command in (("access-token", str(HUB_ID)), ("refresh-token", str(HUB_ID)), ("list",), ("rekey",)):
+        done = acme.tokens(*command)
+        assert (done.returncode, done.stdout) == (1, ""), (command, done.returncode, done.stderr[-2000:])
+        assert done.stderr == (f"error: store_failed: hub {HUB_ID}: the stored access_token is not of its "
+                               "column's type\n"), (command, done.stderr[-2000:])
+    with sqlite3.connect(acme.db) as db:
+        db.execute("UPDATE tokens SET installed_at = 'yesterday', access_token = ? WHERE hub_id = ?",
+                   (tokens["access"], HUB_ID))
+    done = acme.tokens("access-token", str(HUB_ID))
+    assert (done.returncode, done.stderr) == (
+        1, f"error: store_failed: hub {HUB_ID}: the stored installed_at is not of its column's type\n")
+    # The install claims too: a duplicate delivery of an install reads its claim, which a blob
+    # where a number belongs used to make trap as well.
+    with sqlite3.connect(acme.db) as db:
+        db.execute("INSERT INTO install_claims (install_id, claimed_at) VALUES (?, ?)", ("dupInstall1", b"\xff\x00"))
+    grant = {"code": "a-code", "redirect_uri": acme.values["HUBSPOT_REDIRECT_URI"], "install_id": "dupInstall1",
+             "client_id": acme.values["HUBSPOT_CLIENT_ID"], "scopes": ["oauth"], "optional_scopes": [],
+             "issued_at": 1, "request_id": "r1"}
+    done = subprocess.run([str(tokens_binary()), "hook", "hubspot", "--config", str(acme.config)],
+                          input=json.dumps(grant), capture_output=True, text=True, timeout=60)
+    acme.outputs.add("hook stderr", done.stderr)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr[-2000:]
+    assert done.stderr == "token store: an install claim's stored claimed_at is not of its column's type\n"
+
+
+def test_refusing_tokens_in_clear_stops_a_planted_token_of_another_account(account):
+    """Whoever can write the database cannot seal, but can write a value in clear: here the
+    refresh token of an account of their own into a customer's row, with an expired access token.
+    Read as it is (the default), it is refreshed and the newcomer's tokens are sealed into the
+    customer's row; with INSTALL_TOKENS_IN_CLEAR=refuse it is an error naming the row."""
+    acme = account()
+    key = keygen()
+    configure(acme, [key])
+    acme.install()  # the attacker's own account, installed like any other
+    theirs = issued(acme)
+    customer = HUB_ID + 1000
+
+    def plant():
+        with sqlite3.connect(acme.db) as db:
+            db.execute("DELETE FROM tokens WHERE hub_id = ?", (customer,))
+            db.execute("INSERT INTO tokens (hub_id, access_token, refresh_token, expires_at, scopes, token_type, "
+                       "installed_at, updated_at) VALUES (?, 'CK-expired', ?, 1, 'oauth', 'bearer', 1, 1)",
+                       (customer, theirs["refresh"]))
+
+    plant()
+    done = acme.tokens("access-token", str(customer), prints_token=True)
+    assert done.returncode == 0 and done.stdout == issued(acme)["access"] + "\n"
+    with sqlite3.connect(acme.db) as db:
+        laundered = db.execute("SELECT access_token FROM tokens WHERE hub_id = ?", (customer,)).fetchone()[0]
+    assert laundered.startswith(f"sealed:v1:{key_id(key)}:")  # looks like any other row now
+
+    configure(acme, [key], INSTALL_TOKENS_IN_CLEAR="refuse")
+    plant()
+    requests_before = len(acme.standin.requests)
+    for command in (("access-token", str(customer)), ("refresh-token", str(customer)), ("refresh", str(customer))):
+        done = acme.tokens(*command)
+        assert (done.returncode, done.stdout) == (1, ""), (command, done.stderr)
+        assert done.stderr == (f"error: store_failed: hub {customer}: the stored access token is in clear, and "
+                               "INSTALL_TOKENS_IN_CLEAR=refuse (a row from before the keys is sealed by `tokens "
+                               "rekey` without that setting)\n"), (command, done.stderr)
+    assert len(acme.standin.requests) == requests_before  # nothing was sent to HubSpot
+    done = acme.tokens("rekey")
+    assert done.returncode == 1 and f"hub {customer}: the stored access token is in clear" in done.stderr
+    # The honest row, sealed, is served as before.
+    done = acme.tokens("access-token", str(HUB_ID), prints_token=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([str(binary()), "check", "--config", str(acme.config)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "INSTALL_TOKENS_IN_CLEAR" not in done.stdout + done.stderr, done.stderr
