@@ -145,6 +145,16 @@ package struct TokenLifecycle: Sendable {
                 .hubspotUnavailable,
                 detail: "hub \(hubID): HubSpot's token endpoint answered 200 without an access_token")
         }
+        // The answer names the account the refresh token belongs to. Another account's means the row
+        // was written by something other than this program (whoever can write the database can put
+        // their own account's refresh token into a customer's row): its tokens are not handed out
+        // for this account, and nothing is stored.
+        if let answered = TokenEndpointAnswer.positiveID(json["hub_id"]), answered != hubID {
+            throw LifecycleFailure(
+                .storeFailed,
+                detail: "hub \(hubID): HubSpot says the stored refresh token is hub \(answered)'s; the row was not "
+                    + "written by this program, and nothing was stored")
+        }
         // HubSpot may hand out a new refresh token with the access token; the old one may stop
         // working, so the newest is kept.
         // A refresh token that is present but malformed makes the answer unusable, like a bad access token.

@@ -339,8 +339,9 @@ def test_a_stored_value_of_the_wrong_type_is_an_error_naming_the_row_not_a_crash
 def test_refusing_tokens_in_clear_stops_a_planted_token_of_another_account(account):
     """Whoever can write the database cannot seal, but can write a value in clear: here the
     refresh token of an account of their own into a customer's row, with an expired access token.
-    Read as it is (the default), it is refreshed and the newcomer's tokens are sealed into the
-    customer's row; with INSTALL_TOKENS_IN_CLEAR=refuse it is an error naming the row."""
+    Read as it is (the default), it is refreshed, and HubSpot's answer names the attacker's account,
+    so nothing is handed out or sealed into the customer's row; with INSTALL_TOKENS_IN_CLEAR=refuse
+    it is an error naming the row before anything is sent to HubSpot."""
     acme = account()
     key = keygen()
     configure(acme, [key])
@@ -356,11 +357,15 @@ def test_refusing_tokens_in_clear_stops_a_planted_token_of_another_account(accou
                        (customer, theirs["refresh"]))
 
     plant()
-    done = acme.tokens("access-token", str(customer), prints_token=True)
-    assert done.returncode == 0 and done.stdout == issued(acme)["access"] + "\n"
+    # Read as it is (the default), the planted refresh token goes to HubSpot, whose answer names the
+    # attacker's account: nothing is handed out or stored for the customer.
+    done = acme.tokens("access-token", str(customer))
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (f"error: store_failed: hub {customer}: HubSpot says the stored refresh token is hub "
+                           f"{HUB_ID}'s; the row was not written by this program, and nothing was stored\n")
     with sqlite3.connect(acme.db) as db:
-        laundered = db.execute("SELECT access_token FROM tokens WHERE hub_id = ?", (customer,)).fetchone()[0]
-    assert laundered.startswith(f"sealed:v1:{key_id(key)}:")  # looks like any other row now
+        kept = db.execute("SELECT access_token FROM tokens WHERE hub_id = ?", (customer,)).fetchone()[0]
+    assert kept == "CK-expired"  # nothing laundered into the row
 
     configure(acme, [key], INSTALL_TOKENS_IN_CLEAR="refuse")
     plant()
