@@ -413,10 +413,21 @@ private struct Reader {
         return nil
     }
 
+    /// For the responder, which never opens the token program's secret files: a `KEY_FILE` its group
+    /// or every user can read is a warning, found with `stat` alone, because the token program's
+    /// check cannot pass its warnings on. Its errors (a missing file, another owner, a writable
+    /// mode, a malformed secret) the token program reports itself.
+    mutating func warnAboutLooseMode(_ key: String) {
+        let fileKey = key + "_FILE"
+        if let path = value(fileKey), case (_, let looseMode?) = FileSystem.secretFileProblem(path) {
+            warning(fileKey, looseMode)
+        }
+    }
+
     mutating func readClientSecret() -> Secret? {
         let missing = "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)"
         guard readsSecrets else {
-            _ = isNamed("HUBSPOT_CLIENT_SECRET", missing: missing)
+            if isNamed("HUBSPOT_CLIENT_SECRET", missing: missing) { warnAboutLooseMode("HUBSPOT_CLIENT_SECRET") }
             return nil
         }
         guard
@@ -444,7 +455,7 @@ private struct Reader {
         }
         let missing = "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`"
         guard readsSecrets else {
-            _ = isNamed("INSTALL_WEBHOOK_KEY", missing: missing)
+            if isNamed("INSTALL_WEBHOOK_KEY", missing: missing) { warnAboutLooseMode("INSTALL_WEBHOOK_KEY") }
             return nil
         }
         guard let (source, contents) = inlineOrFile("INSTALL_WEBHOOK_KEY", missing: missing) else { return nil }
@@ -490,13 +501,7 @@ private struct Reader {
             warning(value(key) != nil ? key : fileKey, "is used only with INSTALL_TOKEN_HOOK=hubspot")
         }
         guard readsSecrets else {
-            // A loose mode is only a warning, which the token program's check cannot pass on; its
-            // errors (a missing file, another owner) it reports itself.
-            if isNamed(key, missing: ""), let path = value(fileKey),
-                case (_, let looseMode?) = FileSystem.secretFileProblem(path)
-            {
-                warning(fileKey, looseMode)
-            }
+            if isNamed(key, missing: "") { warnAboutLooseMode(key) }
             return []
         }
         guard let (source, text) = inlineOrFile(key, missing: "") else { return [] }

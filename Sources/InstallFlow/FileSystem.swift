@@ -72,13 +72,16 @@ package enum FileSystem {
     }
 
     /// What is wrong with a file holding a secret (a `*_FILE` setting): an error when another user
-    /// who is not root owns it (they can change the secret), a warning when its group or every user
-    /// may read it.
+    /// who is not root owns it, or its group or every user may write it (they can change the secret:
+    /// put in a key they know); a warning when its group or every user may read it.
     package static func secretFileProblem(_ path: String) -> (error: String?, warning: String?) {
         var info = stat()
         guard stat(path, &info) == 0 else { return ("cannot read the file", nil) }
         if let owner = foreignOwner(info) {
             return ("\(path) is owned by another user (uid \(owner)); it must belong to this user or root", nil)
+        }
+        if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            return ("\(path) is writable by its group or by every user, who could change the secret (chmod 600 it)", nil)
         }
         if info.st_mode & (S_IRGRP | S_IROTH) != 0 {
             return (nil, "\(path) is readable by its group or by every user (chmod 600 it)")

@@ -73,13 +73,20 @@ struct FileModeTests {
 
     @Test(arguments: [
         (mode_t(0o600), false), (0o400, false), (0o640, true), (0o604, true), (0o644, true),
-        (0o660, true), (0o666, true),
     ])
     func secretFileReadableByGroupOrOthersIsAWarning(_ mode: mode_t, _ warned: Bool) {
         let scratch = Scratch()
         let (error, warning) = FileSystem.secretFileProblem(scratch.file(mode: mode))
         #expect(error == nil)
         #expect((warning != nil) == warned, "mode \(String(mode, radix: 8))")
+    }
+
+    /// Whoever may write the file may put in a secret they know (a token key, a state key).
+    @Test(arguments: [mode_t(0o620), 0o602, 0o660, 0o666])
+    func secretFileWritableByGroupOrOthersIsAnError(_ mode: mode_t) {
+        let scratch = Scratch()
+        let (error, _) = FileSystem.secretFileProblem(scratch.file(mode: mode))
+        #expect(error?.contains("is writable by its group or by every user") == true, "mode \(String(mode, radix: 8))")
     }
 
     @Test(.enabled(if: getuid() == 0, "only root can give a file to another user"))
@@ -100,6 +107,18 @@ struct FileModeTests {
         let scratch = Scratch()
         let file = scratch.file("keys", text: Fixture.keyA, mode: 0o644)
         let configuration = try Fixture.configuration(Self.settings(key, file))
+        #expect(configuration.warnings.contains { $0.key == key && $0.message.contains("readable by its group") })
+    }
+
+    /// The responder never opens the token program's secret files, and the token program's check
+    /// cannot pass its warnings on: the responder's own `check` finds a loose mode with `stat`.
+    @Test(arguments: ["HUBSPOT_CLIENT_SECRET_FILE", "INSTALL_WEBHOOK_KEY_FILE", "INSTALL_TOKEN_KEYS_FILE"])
+    func theResponderWarnsOfALooseTokenSideSecretFileWithoutOpeningIt(_ key: String) throws {
+        let scratch = Scratch()
+        let file = scratch.file("keys", text: Fixture.keyA, mode: 0o644)
+        let configuration = try Configuration.load(
+            environment: Fixture.environment(Self.settings(key, file)), configFile: nil,
+            workingDirectory: Fixture.repositoryRoot, readingSecrets: false)
         #expect(configuration.warnings.contains { $0.key == key && $0.message.contains("readable by its group") })
     }
 
