@@ -136,6 +136,11 @@ struct PostgresTokenStoreTests {
                 "postgresql://tester:\(password)@127.0.0.1:\(port)/\(name)?sslmode=verify-full&sslrootcert=/nonexistent",
                 "TLS"
             ),
+            // A password pasted without percent-encoding its '/': libpq reads the part before the
+            // '/' as the port and the rest as the database name; or the '@host' forgotten.
+            ("postgresql://tester:\(password.prefix(12))/\(password.dropFirst(12))@127.0.0.1:\(port)/\(name)", "port"),
+            ("postgresql://tester:\(password)", "port"),
+            ("postgresql://127.0.0.1/\(name)?port=\(password)", "port"),
         ]
         for (url, phrase) in broken {
             var details = [String]()
@@ -150,6 +155,7 @@ struct PostgresTokenStoreTests {
             for detail in details {
                 #expect(detail.contains(phrase), "\(detail)")
                 #expect(!detail.contains(password), "the password appears in: \(detail)")
+                #expect(!detail.contains(password.dropFirst(12)), "part of the password appears in: \(detail)")
                 #expect(!detail.contains("pg-test-pw"), "part of the password appears in: \(detail)")
             }
         }
@@ -185,6 +191,22 @@ struct PostgresTokenStoreTests {
         #expect(
             TokenDatabase.redacted("postgresql://db/t?sslmode=s3cret&connect_timeout=5&port=x&s3cret&passfile=/p")
                 == "postgresql://db/t?sslmode=<redacted>&connect_timeout=5&port=<redacted>&<redacted>&passfile=/p")
+        // Split where libpq splits: a password's unencoded '/' ends the user part, so the port and
+        // the path hold the password and nothing of the URL is shown (and the configuration refuses
+        // it); a '?' or '#' before the '@' is still the password's.
+        for url in [
+            "postgresql://app:s3c/ret@db:5432/t", "postgresql://app:s3cret", "postgresql://app:s3c/ret?a=b@db/t",
+            "postgresql://app:s3c@ret@db/t", "postgresql://db/s3c@ret",
+        ] {
+            #expect(TokenDatabase.redacted(url) == "postgresql://<redacted>", "\(url)")
+            #expect(TokenDatabase.formProblem(url)?.contains("%2F") == true, "\(url)")
+        }
+        #expect(TokenDatabase.redacted("postgresql://app:s3c?ret@db/t") == "postgresql://app:<redacted>@db/t")
+        #expect(TokenDatabase.redacted("postgresql://app:s3c#ret@db/t") == "postgresql://app:<redacted>@db/t")
+        #expect(
+            TokenDatabase.redacted("postgresql://app@[::1]:5432,db2:5433/t?user=x@y")
+                == "postgresql://app@[::1]:5432,db2:5433/t?user=<redacted>")
+        #expect(TokenDatabase.formProblem("postgresql://app:s3c?ret@[::1]:5432,db2:5433/t?user=x@y") == nil)
         #expect(
             TokenDatabase.redacted("/var/lib/hubspot-install/tokens.sqlite3")
                 == "/var/lib/hubspot-install/tokens.sqlite3")
