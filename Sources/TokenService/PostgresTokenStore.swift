@@ -19,6 +19,12 @@ internal import InstallFlow
 /// at a time. The schema is created, or brought up to date, in one transaction under an advisory
 /// lock the first time a store instance connects, and its version kept in `schema_version`.
 ///
+/// No call waits for the server without bound: connecting gives up after
+/// `defaultConnectTimeout` seconds unless the URL (or `PGCONNECT_TIMEOUT`) says otherwise, and a
+/// statement whose answer has not come within `statementTimeout` seconds (a row or table lock
+/// another session holds, a server or network that stopped answering) shuts the connection down
+/// and fails as "try again"; the next call opens a new one.
+///
 /// The refresh lock of an account is a session advisory lock (`pg_try_advisory_lock`) on a
 /// connection of its own, polled like the SQLite store's `flock`; closing that connection (or the
 /// process dying) releases it.
@@ -27,6 +33,8 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     package let name: String
     /// The URL as given, for libpq only (it may hold a password).
     let url: String
+    /// Seconds one statement may wait for the server's answer.
+    let statementTimeout: Double
     private let lock = NSLock()
     /// Guarded by `lock`, like everything done with it: libpq connections are not thread-safe.
     private var connection: OpaquePointer?
@@ -40,10 +48,16 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     /// sharing those bits only wait for each other). Both are ASCII tags, unlikely to be an app's.
     static let schemaLockNamespace: Int32 = 0x4853_4953  // "HSIS"
     static let refreshLockNamespace: Int32 = 0x4853_4952  // "HSIR"
+    /// libpq's `connect_timeout` when neither the URL nor `PGCONNECT_TIMEOUT` sets one: without
+    /// it, a host that drops packets holds a connection attempt for the system's TCP timeout.
+    static let defaultConnectTimeout = 10
+    /// How long a statement may wait by default: ours take milliseconds, so only a lock held by
+    /// someone else's transaction or a server that stopped answering takes this long.
+    static let defaultStatementTimeout = 10.0
 
     /// Checks the URL's form (libpq parses it; nothing is connected yet).
     /// - Throws: `TokenStoreError` with a fixed phrase if libpq cannot parse it.
-    package init(url: String) throws(TokenStoreError) {
+    package init(url: String, statementTimeout: Double = defaultStatementTimeout) throws(TokenStoreError) {
         guard let described = Self.describe(url) else {
             throw TokenStoreError(
                 detail:
@@ -58,6 +72,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
         name = described
         self.url = url
+        self.statementTimeout = max(0.01, min(statementTimeout, 86_400))
     }
 
     deinit {
@@ -234,7 +249,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             do {
                 result = try Self.execute(
                     connection, "SELECT pg_try_advisory_lock($1::integer, $2::integer)", parameters, name: name,
-                    doing: "lock")
+                    doing: "lock", timeout: statementTimeout)
             } catch {
                 PQfinish(connection)
                 throw error
@@ -278,7 +293,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             _ = try execute("COMMIT", [], doing: what)
             return result
         } catch {
-            if let connection { PQclear(PQexec(connection, "ROLLBACK")) }
+            // Bounded like every statement: after a timeout the connection is already shut down.
+            if let connection {
+                _ = try? Self.execute(connection, "ROLLBACK", [], name: name, doing: what, timeout: statementTimeout)
+            }
             throw error
         }
     }
@@ -288,7 +306,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         -> QueryResult
     {
         guard let connection else { throw TokenStoreError(detail: "cannot \(what) \(name): not connected") }
-        return try Self.execute(connection, sql, parameters, name: name, doing: what)
+        return try Self.execute(connection, sql, parameters, name: name, doing: what, timeout: statementTimeout)
     }
 
     /// What a statement returned: its rows as text (nil for NULL) and how many rows it changed.
@@ -298,15 +316,18 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     static func execute(
-        _ connection: OpaquePointer, _ sql: String, _ parameters: [String?], name: String, doing what: String
+        _ connection: OpaquePointer, _ sql: String, _ parameters: [String?], name: String, doing what: String,
+        timeout: Double
     ) throws(TokenStoreError) -> QueryResult {
         // Each value is its own C string, passed as a text parameter: PostgreSQL parses it by the
         // column's type, and no value is ever part of the SQL.
         let values = parameters.map { $0.flatMap { strdup($0) } }
         defer { values.forEach { free($0) } }
-        let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
-            PQexecParams(connection, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
+        let sent = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
+            PQsendQueryParams(connection, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
         }
+        guard sent == 1 else { throw failure(result: nil, connection: connection, name: name, doing: what) }
+        let result = try answer(connection, timeout: timeout, name: name, doing: what)
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard let result, status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
@@ -326,9 +347,56 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         return QueryResult(rows: rows, changed: changed)
     }
 
-    /// A new connection; errors name the database, never the URL or libpq's message.
+    /// The result of the statement just sent (the first, if libpq gives several), waiting at
+    /// most `timeout` seconds. On a timeout the socket is shut down, so libpq sees the connection
+    /// end: nothing is left waiting for an answer still owed, and the next call reconnects.
+    static func answer(_ connection: OpaquePointer, timeout: Double, name: String, doing what: String)
+        throws(TokenStoreError) -> OpaquePointer?
+    {
+        let deadline = Deadline(secondsFromNow: timeout)
+        var first: OpaquePointer?
+        while true {
+            while PQisBusy(connection) == 1 {
+                let remaining = deadline.remainingSeconds
+                if remaining <= 0 {
+                    shutdown(PQsocket(connection), Int32(SHUT_RDWR))
+                    _ = PQconsumeInput(connection)
+                    while let late = PQgetResult(connection) { PQclear(late) }
+                    PQclear(first)
+                    throw TokenStoreError(
+                        detail: "cannot \(what) \(name): the server did not answer within "
+                            + "\(HubSpotExchangeHook.seconds(timeout))",
+                        unavailable: true)
+                }
+                var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+                _ = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+                // A lost connection: PQgetResult returns its error at once.
+                if PQconsumeInput(connection) == 0 { break }
+            }
+            guard let result = PQgetResult(connection) else { return first }
+            if first == nil { first = result } else { PQclear(result) }
+        }
+    }
+
+    /// A new connection; errors name the database, never the URL or libpq's message. libpq gives
+    /// up connecting after `defaultConnectTimeout` seconds unless the URL or the environment sets
+    /// `connect_timeout` (the URL's keywords come after ours, so they win).
     private func connect(doing what: String) throws(TokenStoreError) -> OpaquePointer {
-        guard let connection = PQconnectdb(url) else {
+        var keywords = ["dbname"]
+        var values = [url]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.insert("connect_timeout", at: 0)
+            values.insert(String(Self.defaultConnectTimeout), at: 0)
+        }
+        let keywordStrings = keywords.map { strdup($0) }
+        let valueStrings = values.map { strdup($0) }
+        defer { (keywordStrings + valueStrings).forEach { free($0) } }
+        let made = (keywordStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { keywordPointers in
+            (valueStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        guard let connection = made else {
             throw TokenStoreError(detail: "cannot \(what) \(name): libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {

@@ -112,6 +112,37 @@ struct PostgresTokenStoreTests {
         #expect(throws: TokenStoreError.self) { try store.refreshLock(hubID: 7, waiting: 0) }
     }
 
+    /// A statement that gets no answer (here: another session holds the table locked, as an app's
+    /// migration would) is "try again" after the store's statement timeout, not a wait without
+    /// end; the same store works again once the lock is gone.
+    @Test func aStatementThatGetsNoAnswerGivesUpAtTheTimeout() throws {
+        let url = try server.freshDatabase()
+        let name = database(of: url)
+        let store = try PostgresTokenStore(url: url, statementTimeout: 1)
+        try store.save(TokenStoreContractTests.install(7))
+        let holder = try server.session(
+            "BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;", database: name)
+        defer { holder.waitUntilExit() }
+        var held = false
+        for _ in 0..<500 where !held {
+            held =
+                try server.sql(
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'tokens'::regclass AND mode = 'AccessExclusiveLock' "
+                        + "AND granted",
+                    database: name
+                ).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            if !held { usleep(10_000) }
+        }
+        #expect(held)
+        let started = Date()
+        let error = try #require(throws: TokenStoreError.self) { try store.install(hubID: 7) }
+        #expect(Date().timeIntervalSince(started) < 4, "waited for the lock instead of the timeout")
+        #expect(error.detail.hasSuffix(": the server did not answer within 1 s"), "\(error.detail)")
+        #expect(error.unavailable)
+        holder.waitUntilExit()
+        #expect(try store.install(hubID: 7)?.hubID == 7)
+    }
+
     /// libpq's own messages can quote the URL (a bad percent-encoding, an unknown parameter): every
     /// way a URL holding the password can fail must leave it out of the error.
     @Test func thePasswordNeverAppearsInAnError() throws {

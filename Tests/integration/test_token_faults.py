@@ -7,6 +7,7 @@ install works once the server is back, without restarting the responder), a read
 import json
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -264,3 +265,93 @@ def test_the_database_password_never_reaches_stderr_or_check(tmp_path, postgres)
                 assert part not in text, f"the password appears for URL #{index}: {text!r}"
         if checked.returncode == 0:
             assert "<redacted>" in checked.stdout
+
+
+class FreezingProxy:
+    """A TCP relay in front of PostgreSQL that can stop relaying while keeping every connection
+    open, as a server that hangs or a network that drops packets does: `mode` "relay" passes all
+    bytes, "connect" accepts connections and never answers, "query" lets a session log in (up to
+    the server's first ReadyForQuery) and then passes nothing more from the client."""
+
+    def __init__(self, port):
+        self.target = port
+        self.mode = "relay"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(client)
+            if self.mode == "connect":
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            self.held.append(server)
+            ready = threading.Event()
+            threading.Thread(target=self._pump, args=(server, client, ready, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, None, ready), daemon=True).start()
+
+    def _pump(self, source, sink, ready_seen, stop_after_ready):
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if stop_after_ready is not None and self.mode == "query" and stop_after_ready.is_set():
+                continue  # swallowed: the client waits for an answer that never comes
+            if ready_seen is not None and b"Z\x00\x00\x00\x05" in data:
+                ready_seen.set()
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def close(self):
+        self.listener.close()
+        for sock in self.held:
+            sock.close()
+
+
+def test_a_database_that_stops_answering_is_given_up_on_not_waited_for(postgres):
+    """A server that accepts the connection and then answers nothing (hung, or packets dropped on
+    the way) must not hold `tokens` (run by an app's backend, with no timeout of its own) forever:
+    connecting gives up after libpq's connect_timeout, which the store sets to 10 s unless the URL
+    does, and a statement after the store's 10 s statement timeout."""
+    url = postgres.fresh_database()
+    proxy = FreezingProxy(postgres.port)
+    proxied = url.replace(f"127.0.0.1:{postgres.port}/", f"127.0.0.1:{proxy.port}/")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+    def listed():
+        started = time.monotonic()
+        done = subprocess.run([str(tokens_binary()), "list", "--db", proxied], capture_output=True, text=True,
+                              timeout=90, env=env)
+        assert postgres.password not in done.stdout + done.stderr
+        return done, time.monotonic() - started
+
+    try:
+        done, _ = listed()
+        assert done.returncode == 0, done.stderr
+        proxy.mode = "query"
+        done, took = listed()
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.endswith(": the server did not answer within 10 s\n"), done.stderr
+        assert 9 < took < 40, took
+        proxy.mode = "connect"
+        done, took = listed()
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.endswith(": the connection timed out\n"), done.stderr
+        assert 9 < took < 40, took
+        # A connect_timeout in the URL is the operator's and wins.
+        proxied += "?connect_timeout=2"
+        done, took = listed()
+        assert done.returncode == 1 and took < 8, (done.stderr, took)
+    finally:
+        proxy.close()
