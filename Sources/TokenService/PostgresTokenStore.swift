@@ -11,7 +11,8 @@ internal import InstallFlow
 /// `sslrootcert=`, `connect_timeout=`, ...) and so do libpq's environment variables and password
 /// file (`PGPASSWORD`, `PGPASSFILE`). A password may be in the URL: no message of this type ever
 /// shows the URL or a message of libpq (which can echo parts of it); errors are built from the
-/// host, port and database name, PostgreSQL's SQLSTATE and fixed phrases.
+/// host, port and database name, PostgreSQL's SQLSTATE and fixed phrases; the server's notices
+/// (which a trigger can fill with a row's values) are dropped rather than printed on stderr.
 ///
 /// Every query is `PQexecParams` with text parameters: no value is ever written into SQL. The
 /// connection is opened on first use (so a server that is down when a hook starts is "try again",
@@ -404,6 +405,9 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             PQfinish(connection)
             throw TokenStoreError(detail: "cannot connect to \(name): \(phrase)", unavailable: unavailable)
         }
+        // libpq prints the server's notices and warnings on stderr by default, and a trigger
+        // someone added to `tokens` can raise one holding the row: dropped, never shown.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         return connection
     }
 
