@@ -143,6 +143,39 @@ struct PostgresTokenStoreTests {
         #expect(try store.install(hubID: 7)?.hubID == 7)
     }
 
+    /// A host that dies while holding a refresh lock must not keep it for the system's two-hour
+    /// TCP keepalive: the server's end of the lock's connection probes after 10 s (`ss` shows the
+    /// keepalive timer of that socket, found by the session's client port).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ss")))
+    func theServerNoticesADeadLockHolderWithinSeconds() throws {
+        let url = try server.freshDatabase()
+        let store = try PostgresTokenStore(url: url)
+        let lock = try store.refreshLock(hubID: 424_242, waiting: 0)
+        defer { lock.release() }
+        let clientPort = try server.sql(
+            "SELECT client_port FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory_lock%' "
+                + "AND datname = '\(database(of: url))'"
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(clientPort) != nil, "no session holds the lock: \(clientPort)")
+        // Until the last answer is acknowledged the socket shows its retransmission timer instead.
+        var text = ""
+        for _ in 0..<100 where !text.contains("keepalive") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+            process.arguments = [
+                "-tnoH", "state", "established", "( sport = :\(server.port) and dport = :\(clientPort) )",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if !text.contains("keepalive") { usleep(20_000) }
+        }
+        #expect(text.contains("timer:(keepalive,"), "\(text)")
+        #expect(!text.contains("min,"), "the server keeps a dead holder's lock for minutes: \(text)")
+    }
+
     /// libpq's own messages can quote the URL (a bad percent-encoding, an unknown parameter): every
     /// way a URL holding the password can fail must leave it out of the error.
     @Test func thePasswordNeverAppearsInAnError() throws {
