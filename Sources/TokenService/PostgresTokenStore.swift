@@ -391,7 +391,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
         let keywordStrings = keywords.map { strdup($0) }
         let valueStrings = values.map { strdup($0) }
-        defer { (keywordStrings + valueStrings).forEach { free($0) } }
+        defer { for string in keywordStrings + valueStrings { free(string) } }
         let made = (keywordStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { keywordPointers in
             (valueStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { valuePointers in
                 PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
