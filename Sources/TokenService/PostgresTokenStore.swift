@@ -412,12 +412,18 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         // leaves the server holding its session, with the refresh lock on it, until the server's
         // TCP keepalive notices: two hours by the system's default, during which every refresh of
         // the account on the other hosts gives up. These make it about 25 s (no effect on a
-        // Unix socket); a failure here shows in the next statement.
-        _ = try? Self.execute(
-            connection,
-            "SELECT set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), "
-                + "set_config('tcp_keepalives_count', '3', false)",
-            [], name: name, doing: what, timeout: statementTimeout)
+        // Unix socket). A server that refuses them (a pooler, say) still serves; one that does not
+        // answer is the error.
+        do {
+            _ = try Self.execute(
+                connection,
+                "SELECT set_config('tcp_keepalives_idle', '10', false), "
+                    + "set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)",
+                [], name: name, doing: what, timeout: statementTimeout)
+        } catch where error.unavailable {
+            PQfinish(connection)
+            throw error
+        } catch {}
         return connection
     }
 
