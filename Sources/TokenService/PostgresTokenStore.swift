@@ -68,8 +68,9 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         guard !described.isEmpty else {
             throw TokenStoreError(
                 detail:
-                    "the PostgreSQL URL in INSTALL_TOKEN_DB has a port that is not a number (a '/' in the password "
-                    + "ends the user part unless written %2F); its text is not shown as it may hold a password")
+                    "the PostgreSQL URL in INSTALL_TOKEN_DB has a port that is not a number or a database name "
+                    + "with '@' (a '/' in the password ends the user part unless written %2F); its text is not "
+                    + "shown as it may hold a password")
         }
         name = described
         self.url = url
@@ -515,8 +516,9 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     // MARK: - Errors without the URL
 
     /// `PostgreSQL database NAME at HOST:PORT` from the parsed URL, or nil if libpq cannot parse
-    /// it, or "" if a port is not a number: libpq then read part of a password as the port (and
-    /// the rest as the database name), as in `postgresql://user:pass/word@host/db`. Only these
+    /// it, or "" if a port is not a number or the database name holds an '@': libpq then read
+    /// part of a password as the port and the rest as the database name, as in
+    /// `postgresql://user:pass/word@host/db` (or `user:1234/word@...`, whose port is a number). Only these
     /// fields are read; libpq's parse error (which can quote the URL) is freed unread.
     static func describe(_ url: String) -> String? {
         var error: UnsafeMutablePointer<CChar>?
@@ -542,7 +544,9 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             return value
         }
         let ports = found["port"].map { $0.split(separator: ",", omittingEmptySubsequences: false) } ?? []
-        guard ports.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return "" }
+        guard ports.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            !(found["dbname"] ?? "").contains("@")
+        else { return "" }
         let host = shown(found["host"]) ?? shown(found["hostaddr"]) ?? "the default host"
         let port = shown(found["port"]).map { ":" + $0 } ?? ""
         return "PostgreSQL database \(shown(found["dbname"]) ?? "(default)") at \(host)\(port)"

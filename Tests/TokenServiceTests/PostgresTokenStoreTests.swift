@@ -204,6 +204,7 @@ struct PostgresTokenStoreTests {
             // '/' as the port and the rest as the database name; or the '@host' forgotten.
             ("postgresql://tester:\(password.prefix(12))/\(password.dropFirst(12))@127.0.0.1:\(port)/\(name)", "port"),
             ("postgresql://tester:\(password)", "port"),
+            ("postgresql://tester:0007310/\(password)@127.0.0.1:\(port)/\(name)", "port"),
             ("postgresql://127.0.0.1/\(name)?port=\(password)", "port"),
         ]
         for (url, phrase) in broken {
@@ -220,6 +221,7 @@ struct PostgresTokenStoreTests {
                 #expect(detail.contains(phrase), "\(detail)")
                 #expect(!detail.contains(password), "the password appears in: \(detail)")
                 #expect(!detail.contains(password.dropFirst(12)), "part of the password appears in: \(detail)")
+                #expect(!detail.contains("0007310"), "part of the password appears in: \(detail)")
                 #expect(!detail.contains("pg-test-pw"), "part of the password appears in: \(detail)")
             }
         }
