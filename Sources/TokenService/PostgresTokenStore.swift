@@ -16,7 +16,9 @@ internal import InstallFlow
 ///
 /// Every query is `PQexecParams` with text parameters: no value is ever written into SQL. The
 /// connection is opened on first use (so a server that is down when a hook starts is "try again",
-/// like one that goes down during the install), reopened when it broke, and used by one thread
+/// like one that goes down during the install), reopened when it broke (a session the server ended
+/// while the connection was idle is noticed before the next statement, which then runs on a new
+/// one), and used by one thread
 /// at a time. The schema is created, or brought up to date, in one transaction under an advisory
 /// lock the first time a store instance connects, and its version kept in `schema_version`.
 ///
@@ -272,6 +274,15 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     private func run<T>(_ what: String, _ body: () throws(TokenStoreError) -> T) throws(TokenStoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
+        if let current = connection, PQstatus(current) == CONNECTION_OK {
+            // Nothing is owed on an idle connection, so anything readable is the server ending the
+            // session (its 57P01 goodbye on a restart, or the end of the stream): read it now, and
+            // the next statement goes to a new session instead of failing on the old one.
+            var descriptor = pollfd(fd: PQsocket(current), events: Int16(POLLIN), revents: 0)
+            for _ in 0..<4 where PQstatus(current) == CONNECTION_OK && poll(&descriptor, 1, 0) > 0 {
+                if PQconsumeInput(current) == 0 { break }
+            }
+        }
         if let current = connection, PQstatus(current) != CONNECTION_OK {
             // Broken (the server restarted): a new session, which also drops any half-done transaction.
             PQfinish(current)

@@ -143,6 +143,31 @@ struct PostgresTokenStoreTests {
         #expect(try store.install(hubID: 7)?.hubID == 7)
     }
 
+    /// A session the server ended while the store was idle (a restart, an administrator's
+    /// `pg_terminate_backend`) is noticed before the next statement is sent: that statement runs
+    /// on a new connection instead of failing, so a server restarted while a hook waited for
+    /// HubSpot does not lose the tokens of a code already spent.
+    @Test func aSessionEndedBetweenCallsIsReopenedBeforeTheNextStatement() throws {
+        let url = try server.freshDatabase()
+        let name = database(of: url)
+        let store = try PostgresTokenStore(url: url)
+        try store.save(TokenStoreContractTests.install(7))
+        let ended = try server.sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)' "
+                + "AND pid <> pg_backend_pid()")
+        #expect(ended.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        // The server's goodbye has arrived once the session is gone from pg_stat_activity.
+        for _ in 0..<500 {
+            let left = try server.sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+            if left.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { break }
+            usleep(10_000)
+        }
+        #expect(try store.install(hubID: 7)?.hubID == 7)
+        try store.save(TokenStoreContractTests.install(8))
+        #expect(try store.installs().map(\.hubID) == [7, 8])
+    }
+
     /// A host that dies while holding a refresh lock must not keep it for the system's two-hour
     /// TCP keepalive: the server's end of the lock's connection probes after 10 s (`ss` shows the
     /// keepalive timer of that socket, found by the session's client port).
