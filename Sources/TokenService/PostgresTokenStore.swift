@@ -335,7 +335,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         // Each value is its own C string, passed as a text parameter: PostgreSQL parses it by the
         // column's type, and no value is ever part of the SQL.
         let values = parameters.map { $0.flatMap { strdup($0) } }
-        defer { values.forEach { free($0) } }
+        defer { for value in values { free(value) } }
         let sent = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
             PQsendQueryParams(connection, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
         }
@@ -430,9 +430,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             _ = try Self.execute(
                 connection,
                 "SELECT set_config('tcp_keepalives_idle', '10', false), "
-                    + "set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)",
+                    + "set_config('tcp_keepalives_interval', '5', false), "
+                    + "set_config('tcp_keepalives_count', '3', false)",
                 [], name: name, doing: what, timeout: statementTimeout)
-        } catch where error.unavailable {
+        } catch  where error.unavailable {
             PQfinish(connection)
             throw error
         } catch {}

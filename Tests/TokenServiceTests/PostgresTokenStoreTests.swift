@@ -127,8 +127,8 @@ struct PostgresTokenStoreTests {
         for _ in 0..<500 where !held {
             held =
                 try server.sql(
-                    "SELECT count(*) FROM pg_locks WHERE relation = 'tokens'::regclass AND mode = 'AccessExclusiveLock' "
-                        + "AND granted",
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'tokens'::regclass "
+                        + "AND mode = 'AccessExclusiveLock' AND granted",
                     database: name
                 ).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
             if !held { usleep(10_000) }

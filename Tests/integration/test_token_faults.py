@@ -275,8 +275,8 @@ def test_the_database_password_never_reaches_stderr_or_check(tmp_path, postgres)
                  "request_id": "r1", "flow": "install", "install_id": "i-" + os.urandom(16).hex()}
         hooked = subprocess.run([str(tokens_binary()), "hook", "hubspot", "--config", str(config)],
                                 input=json.dumps(grant), capture_output=True, text=True, timeout=60, env=env)
-        assert hooked.returncode in (1, 75) and ("PostgreSQL" in hooked.stderr or "INSTALL_TOKEN_DB" in hooked.stderr), \
-            hooked.stderr
+        named = "PostgreSQL" in hooked.stderr or "INSTALL_TOKEN_DB" in hooked.stderr
+        assert hooked.returncode in (1, 75) and named, hooked.stderr
         checked = subprocess.run([str(binary()), "check", "--config", str(config)], capture_output=True, text=True,
                                  timeout=60, env=env)
         for text in (listed.stdout, listed.stderr, direct.stdout, direct.stderr, hooked.stdout, hooked.stderr,
