@@ -316,6 +316,16 @@ struct PostgresTokenStoreTests {
         #expect(try TokenStoreLocation.open(try server.freshDatabase()) is PostgresTokenStore)
         #expect(TokenStoreLocation.problem(at: "postgresql://a:b@h/d?nonsense=1")?.contains("cannot be parsed") == true)
         #expect(TokenStoreLocation.problem(at: "postgresql://a:b@h/d?sslmode=verify-full") == nil)
+        // Neither a path nor a postgresql:// URL (libpq's "key=value" form, a mistyped scheme, as
+        // `--db` may be given): refused without quoting it, as it may hold a password.
+        for location in [
+            "host=db.internal dbname=hub user=app password=s3cret", "postgresql:/hub?password=s3cret",
+            "jdbc:postgresql://db/hub?password=s3cret", "s3cret.sqlite3",
+        ] {
+            let error = try #require(throws: TokenStoreError.self) { try TokenStoreLocation.open(location) }
+            #expect(error.detail.contains("absolute path"), "\(error.detail)")
+            #expect(!error.detail.contains("s3cret"), "\(error.detail)")
+        }
     }
 
     /// A port nothing listens on.

@@ -246,6 +246,9 @@ def broken_urls(postgres, database):
         f"postgresql://tester:{password[:half]}#{password[half:]}@127.0.0.1:{port}/{database}",
         f"postgresql://tester:{password}",
         f"postgresql://127.0.0.1/{database}?port={password}",
+        # Not a URL at all: libpq's key=value form, and a scheme with one slash.
+        f"host=127.0.0.1 port={port} dbname={database} user=tester password={password}",
+        f"postgresql:/{database}?password={password}",
     ]
 
 
