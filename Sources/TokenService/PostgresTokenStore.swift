@@ -14,12 +14,11 @@ internal import InstallFlow
 /// host, port and database name, PostgreSQL's SQLSTATE and fixed phrases; the server's notices
 /// (which a trigger can fill with a row's values) are dropped rather than printed on stderr.
 ///
-/// Every query is `PQexecParams` with text parameters: no value is ever written into SQL. The
-/// connection is opened on first use (so a server that is down when a hook starts is "try again",
-/// like one that goes down during the install), reopened when it broke (a session the server ended
-/// while the connection was idle is noticed before the next statement, which then runs on a new
-/// one), and used by one thread
-/// at a time. The schema is created, or brought up to date, in one transaction under an advisory
+/// Every query is `PQsendQueryParams` with text parameters: no value is ever written into SQL.
+/// The connection is opened on first use (so a server that is down when a hook starts is "try
+/// again", like one that goes down during the install), reopened when it broke (a session the
+/// server ended while the connection was idle is noticed before the next statement, which then
+/// runs on a new one), and used by one thread at a time. The schema is created, or brought up to date, in one transaction under an advisory
 /// lock the first time a store instance connects, and its version kept in `schema_version`.
 ///
 /// No call waits for the server without bound: connecting gives up after
@@ -530,8 +529,8 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     /// `PostgreSQL database NAME at HOST:PORT` from the parsed URL, or nil if libpq cannot parse
     /// it, or "" if a port is not a number or the database name holds an '@': libpq then read
     /// part of a password as the port and the rest as the database name, as in
-    /// `postgresql://user:pass/word@host/db` (or `user:1234/word@...`, whose port is a number). Only these
-    /// fields are read; libpq's parse error (which can quote the URL) is freed unread.
+    /// `postgresql://user:pass/word@host/db` (or `user:1234/word@...`, whose port is a number).
+    /// Only these fields are read; libpq's parse error (which can quote the URL) is freed unread.
     static func describe(_ url: String) -> String? {
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(url, &error) else {
