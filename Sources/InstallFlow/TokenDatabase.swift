@@ -17,7 +17,14 @@ package enum TokenDatabase {
     package static func formProblem(_ value: String) -> String? {
         if isPostgreSQL(value) {
             let bad = value.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
-            return bad ? "a postgresql:// URL must not contain spaces or control characters" : nil
+            if bad { return "a postgresql:// URL must not contain spaces or control characters" }
+            if !libpqParts(value).plausible {
+                // Not quoted: what libpq would take for the port or database is likely part of a password.
+                return "a postgresql:// URL must read user:password@host:port/database as libpq splits it (a port "
+                    + "that is a number, no '@' in the database name): percent-encode '/' (%2F) and '@' (%40) in "
+                    + "the user name and password"
+            }
+            return nil
         }
         if !value.hasPrefix("/") || value.hasSuffix("/") {
             return "must be an absolute path to a file, or a postgresql:// URL"
@@ -31,23 +38,24 @@ package enum TokenDatabase {
     /// given as `?password=` is hidden too.
     package static func redacted(_ value: String) -> String {
         guard let scheme = postgresSchemes.first(where: { value.hasPrefix($0) }) else { return value }
-        let rest = value.dropFirst(scheme.count)
-        let query = rest.firstIndex(of: "?")
-        let beforeQuery = rest[..<(query ?? rest.endIndex)]
-        let authorityEnd = beforeQuery.firstIndex(of: "/") ?? beforeQuery.endIndex
-        var authority = String(beforeQuery[..<authorityEnd])
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
+        let parts = libpqParts(value)
+        // A port that is not a number or an '@' past the hosts: a password's '/' ended libpq's user
+        // part early, and the rest of the password is where the port and database name are read.
+        guard parts.plausible else { return scheme + "<redacted>" }
+        var shown = scheme
+        if let userInfo = parts.userInfo {
             if let colon = userInfo.firstIndex(of: ":") {
-                authority = String(userInfo[..<colon]) + ":<redacted>" + authority[at...]
+                shown += userInfo[..<colon] + ":<redacted>"
+            } else {
+                shown += userInfo
             }
+            shown += "@"
         }
-        var shown = scheme + authority + beforeQuery[authorityEnd...]
-        if let query {
-            let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
+        shown += parts.hosts + parts.path
+        if let query = parts.query {
             shown +=
                 "?"
-                + parameters.map { parameter -> String in
+                + query.split(separator: "&", omittingEmptySubsequences: false).map { parameter -> String in
                     guard let equals = parameter.firstIndex(of: "=") else { return "<redacted>" }
                     let name = String(parameter[..<equals])
                     let value = String(parameter[parameter.index(after: equals)...])
@@ -55,6 +63,54 @@ package enum TokenDatabase {
                 }.joined(separator: "&")
         }
         return shown
+    }
+
+    /// A URL split where libpq splits it: the user part (`user:password`) ends at the first '@'
+    /// only if no '/' comes before it (a password may hold '?', '#' or ':', but not '/' or '@'
+    /// unencoded); then the hosts up to '/' or '?', the path up to '?', and the query.
+    struct LibpqParts {
+        var userInfo: Substring?
+        var hosts: Substring
+        var path: Substring
+        var query: Substring?
+
+        /// Whether each port is a number and the path holds no '@': otherwise libpq split a
+        /// password in the wrong place, and the port or the database name is part of it.
+        var plausible: Bool {
+            guard !path.contains("@") else { return false }
+            return hosts.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { host in
+                guard !host.contains("@") else { return false }
+                var port: Substring
+                if host.hasPrefix("[") {
+                    guard let close = host.firstIndex(of: "]") else { return false }
+                    port = host[host.index(after: close)...]
+                    if !port.isEmpty {
+                        guard port.hasPrefix(":") else { return false }
+                        port = port.dropFirst()
+                    }
+                } else {
+                    port = host.firstIndex(of: ":").map { host[host.index(after: $0)...] } ?? ""
+                }
+                return port.allSatisfy { $0.isASCII && $0.isNumber }
+            }
+        }
+    }
+
+    /// `value` (a `postgresql://` URL) split as libpq splits it, percent-encodings left as they are.
+    static func libpqParts(_ value: String) -> LibpqParts {
+        let scheme = postgresSchemes.first { value.hasPrefix($0) } ?? ""
+        let rest = value.dropFirst(scheme.count)
+        var userInfo: Substring?
+        var tail = rest
+        if let mark = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[mark] == "@" {
+            userInfo = rest[..<mark]
+            tail = rest[rest.index(after: mark)...]
+        }
+        let hostsEnd = tail.firstIndex { $0 == "/" || $0 == "?" } ?? tail.endIndex
+        let query = tail[hostsEnd...].firstIndex(of: "?")
+        return LibpqParts(
+            userInfo: userInfo, hosts: tail[..<hostsEnd], path: tail[hostsEnd..<(query ?? tail.endIndex)],
+            query: query.map { tail[tail.index(after: $0)...] })
     }
 
     /// Whether a query parameter's value may be shown: only when it has the form the parameter

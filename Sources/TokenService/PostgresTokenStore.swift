@@ -11,13 +11,21 @@ internal import InstallFlow
 /// `sslrootcert=`, `connect_timeout=`, ...) and so do libpq's environment variables and password
 /// file (`PGPASSWORD`, `PGPASSFILE`). A password may be in the URL: no message of this type ever
 /// shows the URL or a message of libpq (which can echo parts of it); errors are built from the
-/// host, port and database name, PostgreSQL's SQLSTATE and fixed phrases.
+/// host, port and database name, PostgreSQL's SQLSTATE and fixed phrases; the server's notices
+/// (which a trigger can fill with a row's values) are dropped rather than printed on stderr.
 ///
-/// Every query is `PQexecParams` with text parameters: no value is ever written into SQL. The
-/// connection is opened on first use (so a server that is down when a hook starts is "try again",
-/// like one that goes down during the install), reopened when it broke, and used by one thread
-/// at a time. The schema is created, or brought up to date, in one transaction under an advisory
+/// Every query is `PQsendQueryParams` with text parameters: no value is ever written into SQL.
+/// The connection is opened on first use (so a server that is down when a hook starts is "try
+/// again", like one that goes down during the install), reopened when it broke (a session the
+/// server ended while the connection was idle is noticed before the next statement, which then
+/// runs on a new one), and used by one thread at a time. The schema is created, or brought up to date, in one transaction under an advisory
 /// lock the first time a store instance connects, and its version kept in `schema_version`.
+///
+/// No call waits for the server without bound: connecting gives up after
+/// `defaultConnectTimeout` seconds unless the URL (or `PGCONNECT_TIMEOUT`) says otherwise, and a
+/// statement whose answer has not come within `statementTimeout` seconds (a row or table lock
+/// another session holds, a server or network that stopped answering) shuts the connection down
+/// and fails as "try again"; the next call opens a new one.
 ///
 /// The refresh lock of an account is a session advisory lock (`pg_try_advisory_lock`) on a
 /// connection of its own, polled like the SQLite store's `flock`; closing that connection (or the
@@ -27,6 +35,8 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     package let name: String
     /// The URL as given, for libpq only (it may hold a password).
     let url: String
+    /// Seconds one statement may wait for the server's answer.
+    let statementTimeout: Double
     private let lock = NSLock()
     /// Guarded by `lock`, like everything done with it: libpq connections are not thread-safe.
     private var connection: OpaquePointer?
@@ -40,18 +50,32 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     /// sharing those bits only wait for each other). Both are ASCII tags, unlikely to be an app's.
     static let schemaLockNamespace: Int32 = 0x4853_4953  // "HSIS"
     static let refreshLockNamespace: Int32 = 0x4853_4952  // "HSIR"
+    /// libpq's `connect_timeout` when neither the URL nor `PGCONNECT_TIMEOUT` sets one: without
+    /// it, a host that drops packets holds a connection attempt for the system's TCP timeout.
+    static let defaultConnectTimeout = 10
+    /// How long a statement may wait by default: ours take milliseconds, so only a lock held by
+    /// someone else's transaction or a server that stopped answering takes this long.
+    static let defaultStatementTimeout = 10.0
 
     /// Checks the URL's form (libpq parses it; nothing is connected yet).
     /// - Throws: `TokenStoreError` with a fixed phrase if libpq cannot parse it.
-    package init(url: String) throws(TokenStoreError) {
+    package init(url: String, statementTimeout: Double = defaultStatementTimeout) throws(TokenStoreError) {
         guard let described = Self.describe(url) else {
             throw TokenStoreError(
                 detail:
                     "the PostgreSQL URL in INSTALL_TOKEN_DB cannot be parsed (a bad percent-encoding or an "
                     + "unknown parameter?); its text is not shown as it may hold a password")
         }
+        guard !described.isEmpty else {
+            throw TokenStoreError(
+                detail:
+                    "the PostgreSQL URL in INSTALL_TOKEN_DB has a port that is not a number or a database name "
+                    + "with '@' (a '/' in the password ends the user part unless written %2F); its text is not "
+                    + "shown as it may hold a password")
+        }
         name = described
         self.url = url
+        self.statementTimeout = max(0.01, min(statementTimeout, 86_400))
     }
 
     deinit {
@@ -228,7 +252,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             do {
                 result = try Self.execute(
                     connection, "SELECT pg_try_advisory_lock($1::integer, $2::integer)", parameters, name: name,
-                    doing: "lock")
+                    doing: "lock", timeout: statementTimeout)
             } catch {
                 PQfinish(connection)
                 throw error
@@ -249,6 +273,15 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     private func run<T>(_ what: String, _ body: () throws(TokenStoreError) -> T) throws(TokenStoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
+        if let current = connection, PQstatus(current) == CONNECTION_OK {
+            // Nothing is owed on an idle connection, so anything readable is the server ending the
+            // session (its 57P01 goodbye on a restart, or the end of the stream): read it now, and
+            // the next statement goes to a new session instead of failing on the old one.
+            var descriptor = pollfd(fd: PQsocket(current), events: Int16(POLLIN), revents: 0)
+            for _ in 0..<4 where PQstatus(current) == CONNECTION_OK && poll(&descriptor, 1, 0) > 0 {
+                if PQconsumeInput(current) == 0 { break }
+            }
+        }
         if let current = connection, PQstatus(current) != CONNECTION_OK {
             // Broken (the server restarted): a new session, which also drops any half-done transaction.
             PQfinish(current)
@@ -272,7 +305,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             _ = try execute("COMMIT", [], doing: what)
             return result
         } catch {
-            if let connection { PQclear(PQexec(connection, "ROLLBACK")) }
+            // Bounded like every statement: after a timeout the connection is already shut down.
+            if let connection {
+                _ = try? Self.execute(connection, "ROLLBACK", [], name: name, doing: what, timeout: statementTimeout)
+            }
             throw error
         }
     }
@@ -282,7 +318,7 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         -> QueryResult
     {
         guard let connection else { throw TokenStoreError(detail: "cannot \(what) \(name): not connected") }
-        return try Self.execute(connection, sql, parameters, name: name, doing: what)
+        return try Self.execute(connection, sql, parameters, name: name, doing: what, timeout: statementTimeout)
     }
 
     /// What a statement returned: its rows as text (nil for NULL) and how many rows it changed.
@@ -292,15 +328,18 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     static func execute(
-        _ connection: OpaquePointer, _ sql: String, _ parameters: [String?], name: String, doing what: String
+        _ connection: OpaquePointer, _ sql: String, _ parameters: [String?], name: String, doing what: String,
+        timeout: Double
     ) throws(TokenStoreError) -> QueryResult {
         // Each value is its own C string, passed as a text parameter: PostgreSQL parses it by the
         // column's type, and no value is ever part of the SQL.
         let values = parameters.map { $0.flatMap { strdup($0) } }
-        defer { values.forEach { free($0) } }
-        let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
-            PQexecParams(connection, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
+        defer { for value in values { free(value) } }
+        let sent = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
+            PQsendQueryParams(connection, sql, Int32(pointers.count), nil, pointers.baseAddress, nil, nil, 0)
         }
+        guard sent == 1 else { throw failure(result: nil, connection: connection, name: name, doing: what) }
+        let result = try answer(connection, timeout: timeout, name: name, doing: what)
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard let result, status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
@@ -320,9 +359,56 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         return QueryResult(rows: rows, changed: changed)
     }
 
-    /// A new connection; errors name the database, never the URL or libpq's message.
+    /// The result of the statement just sent (the first, if libpq gives several), waiting at
+    /// most `timeout` seconds. On a timeout the socket is shut down, so libpq sees the connection
+    /// end: nothing is left waiting for an answer still owed, and the next call reconnects.
+    static func answer(_ connection: OpaquePointer, timeout: Double, name: String, doing what: String)
+        throws(TokenStoreError) -> OpaquePointer?
+    {
+        let deadline = Deadline(secondsFromNow: timeout)
+        var first: OpaquePointer?
+        while true {
+            while PQisBusy(connection) == 1 {
+                let remaining = deadline.remainingSeconds
+                if remaining <= 0 {
+                    shutdown(PQsocket(connection), Int32(SHUT_RDWR))
+                    _ = PQconsumeInput(connection)
+                    while let late = PQgetResult(connection) { PQclear(late) }
+                    PQclear(first)
+                    throw TokenStoreError(
+                        detail: "cannot \(what) \(name): the server did not answer within "
+                            + "\(HubSpotExchangeHook.seconds(timeout))",
+                        unavailable: true)
+                }
+                var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+                _ = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+                // A lost connection: PQgetResult returns its error at once.
+                if PQconsumeInput(connection) == 0 { break }
+            }
+            guard let result = PQgetResult(connection) else { return first }
+            if first == nil { first = result } else { PQclear(result) }
+        }
+    }
+
+    /// A new connection; errors name the database, never the URL or libpq's message. libpq gives
+    /// up connecting after `defaultConnectTimeout` seconds unless the URL or the environment sets
+    /// `connect_timeout` (the URL's keywords come after ours, so they win).
     private func connect(doing what: String) throws(TokenStoreError) -> OpaquePointer {
-        guard let connection = PQconnectdb(url) else {
+        var keywords = ["dbname"]
+        var values = [url]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.insert("connect_timeout", at: 0)
+            values.insert(String(Self.defaultConnectTimeout), at: 0)
+        }
+        let keywordStrings = keywords.map { strdup($0) }
+        let valueStrings = values.map { strdup($0) }
+        defer { for string in keywordStrings + valueStrings { free(string) } }
+        let made = (keywordStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { keywordPointers in
+            (valueStrings.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        guard let connection = made else {
             throw TokenStoreError(detail: "cannot \(what) \(name): libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
@@ -330,6 +416,26 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             PQfinish(connection)
             throw TokenStoreError(detail: "cannot connect to \(name): \(phrase)", unavailable: unavailable)
         }
+        // libpq prints the server's notices and warnings on stderr by default, and a trigger
+        // someone added to `tokens` can raise one holding the row: dropped, never shown.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        // A host that dies without closing its connections (power lost, cut off from the network)
+        // leaves the server holding its session, with the refresh lock on it, until the server's
+        // TCP keepalive notices: two hours by the system's default, during which every refresh of
+        // the account on the other hosts gives up. These make it about 25 s (no effect on a
+        // Unix socket). A server that refuses them (a pooler, say) still serves; one that does not
+        // answer is the error.
+        do {
+            _ = try Self.execute(
+                connection,
+                "SELECT set_config('tcp_keepalives_idle', '10', false), "
+                    + "set_config('tcp_keepalives_interval', '5', false), "
+                    + "set_config('tcp_keepalives_count', '3', false)",
+                [], name: name, doing: what, timeout: statementTimeout)
+        } catch  where error.unavailable {
+            PQfinish(connection)
+            throw error
+        } catch {}
         return connection
     }
 
@@ -421,8 +527,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     // MARK: - Errors without the URL
 
     /// `PostgreSQL database NAME at HOST:PORT` from the parsed URL, or nil if libpq cannot parse
-    /// it. Only these three fields are read; libpq's parse error (which can quote the URL) is freed
-    /// unread.
+    /// it, or "" if a port is not a number or the database name holds an '@': libpq then read
+    /// part of a password as the port and the rest as the database name, as in
+    /// `postgresql://user:pass/word@host/db` (or `user:1234/word@...`, whose port is a number).
+    /// Only these fields are read; libpq's parse error (which can quote the URL) is freed unread.
     static func describe(_ url: String) -> String? {
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(url, &error) else {
@@ -446,6 +554,10 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             else { return nil }
             return value
         }
+        let ports = found["port"].map { $0.split(separator: ",", omittingEmptySubsequences: false) } ?? []
+        guard ports.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            !(found["dbname"] ?? "").contains("@")
+        else { return "" }
         let host = shown(found["host"]) ?? shown(found["hostaddr"]) ?? "the default host"
         let port = shown(found["port"]).map { ":" + $0 } ?? ""
         return "PostgreSQL database \(shown(found["dbname"]) ?? "(default)") at \(host)\(port)"

@@ -7,6 +7,12 @@ package enum TokenStoreLocation {
     /// The store at `location`. `create` applies to a SQLite file (a `tokens` command does not
     /// create one); a PostgreSQL database is never created, only its tables, on first use.
     package static func open(_ location: String, create: Bool = true) throws(TokenStoreError) -> any TokenStore {
+        // `tokens --db` is not checked by the configuration: a libpq "host=... password=..." string
+        // or a mistyped scheme there would otherwise be quoted as a file name, password and all.
+        if let problem = TokenDatabase.formProblem(location) {
+            throw TokenStoreError(
+                detail: "the token database \(problem); its text is not shown, as it may hold a password")
+        }
         if TokenDatabase.isPostgreSQL(location) { return try PostgresTokenStore(url: location) }
         return try SQLiteTokenStore(path: location, create: create)
     }

@@ -132,6 +132,23 @@ final class PostgresServer: Sendable {
             environment: ["PGPASSWORD": password], what: "psql", asServer: false)
     }
 
+    /// Starts `statements` in a psql session of its own without waiting for it (a transaction
+    /// that holds a lock meanwhile, say); the caller waits for the returned process.
+    func session(_ statements: String, database: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/psql")
+        process.arguments = [
+            "-qAt", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", Self.role, "-d", database,
+            "-c", statements,
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     @discardableResult
     private static func run(
         _ arguments: [String], environment: [String: String] = [:], what: String, asServer: Bool = true

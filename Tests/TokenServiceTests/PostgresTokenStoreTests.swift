@@ -112,6 +112,95 @@ struct PostgresTokenStoreTests {
         #expect(throws: TokenStoreError.self) { try store.refreshLock(hubID: 7, waiting: 0) }
     }
 
+    /// A statement that gets no answer (here: another session holds the table locked, as an app's
+    /// migration would) is "try again" after the store's statement timeout, not a wait without
+    /// end; the same store works again once the lock is gone.
+    @Test func aStatementThatGetsNoAnswerGivesUpAtTheTimeout() throws {
+        let url = try server.freshDatabase()
+        let name = database(of: url)
+        let store = try PostgresTokenStore(url: url, statementTimeout: 1)
+        try store.save(TokenStoreContractTests.install(7))
+        let holder = try server.session(
+            "BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;", database: name)
+        defer { holder.waitUntilExit() }
+        var held = false
+        for _ in 0..<500 where !held {
+            held =
+                try server.sql(
+                    "SELECT count(*) FROM pg_locks WHERE relation = 'tokens'::regclass "
+                        + "AND mode = 'AccessExclusiveLock' AND granted",
+                    database: name
+                ).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            if !held { usleep(10_000) }
+        }
+        #expect(held)
+        let started = Date()
+        let error = try #require(throws: TokenStoreError.self) { try store.install(hubID: 7) }
+        #expect(Date().timeIntervalSince(started) < 4, "waited for the lock instead of the timeout")
+        #expect(error.detail.hasSuffix(": the server did not answer within 1 s"), "\(error.detail)")
+        #expect(error.unavailable)
+        holder.waitUntilExit()
+        #expect(try store.install(hubID: 7)?.hubID == 7)
+    }
+
+    /// A session the server ended while the store was idle (a restart, an administrator's
+    /// `pg_terminate_backend`) is noticed before the next statement is sent: that statement runs
+    /// on a new connection instead of failing, so a server restarted while a hook waited for
+    /// HubSpot does not lose the tokens of a code already spent.
+    @Test func aSessionEndedBetweenCallsIsReopenedBeforeTheNextStatement() throws {
+        let url = try server.freshDatabase()
+        let name = database(of: url)
+        let store = try PostgresTokenStore(url: url)
+        try store.save(TokenStoreContractTests.install(7))
+        let ended = try server.sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)' "
+                + "AND pid <> pg_backend_pid()")
+        #expect(ended.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        // The server's goodbye has arrived once the session is gone from pg_stat_activity.
+        for _ in 0..<500 {
+            let left = try server.sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+            if left.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { break }
+            usleep(10_000)
+        }
+        #expect(try store.install(hubID: 7)?.hubID == 7)
+        try store.save(TokenStoreContractTests.install(8))
+        #expect(try store.installs().map(\.hubID) == [7, 8])
+    }
+
+    /// A host that dies while holding a refresh lock must not keep it for the system's two-hour
+    /// TCP keepalive: the server's end of the lock's connection probes after 10 s (`ss` shows the
+    /// keepalive timer of that socket, found by the session's client port).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ss")))
+    func theServerNoticesADeadLockHolderWithinSeconds() throws {
+        let url = try server.freshDatabase()
+        let store = try PostgresTokenStore(url: url)
+        let lock = try store.refreshLock(hubID: 424_242, waiting: 0)
+        defer { lock.release() }
+        let clientPort = try server.sql(
+            "SELECT client_port FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory_lock%' "
+                + "AND datname = '\(database(of: url))'"
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(clientPort) != nil, "no session holds the lock: \(clientPort)")
+        // Until the last answer is acknowledged the socket shows its retransmission timer instead.
+        var text = ""
+        for _ in 0..<100 where !text.contains("keepalive") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+            process.arguments = [
+                "-tnoH", "state", "established", "( sport = :\(server.port) and dport = :\(clientPort) )",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if !text.contains("keepalive") { usleep(20_000) }
+        }
+        #expect(text.contains("timer:(keepalive,"), "\(text)")
+        #expect(!text.contains("min,"), "the server keeps a dead holder's lock for minutes: \(text)")
+    }
+
     /// libpq's own messages can quote the URL (a bad percent-encoding, an unknown parameter): every
     /// way a URL holding the password can fail must leave it out of the error.
     @Test func thePasswordNeverAppearsInAnError() throws {
@@ -136,6 +225,12 @@ struct PostgresTokenStoreTests {
                 "postgresql://tester:\(password)@127.0.0.1:\(port)/\(name)?sslmode=verify-full&sslrootcert=/nonexistent",
                 "TLS"
             ),
+            // A password pasted without percent-encoding its '/': libpq reads the part before the
+            // '/' as the port and the rest as the database name; or the '@host' forgotten.
+            ("postgresql://tester:\(password.prefix(12))/\(password.dropFirst(12))@127.0.0.1:\(port)/\(name)", "port"),
+            ("postgresql://tester:\(password)", "port"),
+            ("postgresql://tester:0007310/\(password)@127.0.0.1:\(port)/\(name)", "port"),
+            ("postgresql://127.0.0.1/\(name)?port=\(password)", "port"),
         ]
         for (url, phrase) in broken {
             var details = [String]()
@@ -150,6 +245,8 @@ struct PostgresTokenStoreTests {
             for detail in details {
                 #expect(detail.contains(phrase), "\(detail)")
                 #expect(!detail.contains(password), "the password appears in: \(detail)")
+                #expect(!detail.contains(password.dropFirst(12)), "part of the password appears in: \(detail)")
+                #expect(!detail.contains("0007310"), "part of the password appears in: \(detail)")
                 #expect(!detail.contains("pg-test-pw"), "part of the password appears in: \(detail)")
             }
         }
@@ -185,6 +282,22 @@ struct PostgresTokenStoreTests {
         #expect(
             TokenDatabase.redacted("postgresql://db/t?sslmode=s3cret&connect_timeout=5&port=x&s3cret&passfile=/p")
                 == "postgresql://db/t?sslmode=<redacted>&connect_timeout=5&port=<redacted>&<redacted>&passfile=/p")
+        // Split where libpq splits: a password's unencoded '/' ends the user part, so the port and
+        // the path hold the password and nothing of the URL is shown (and the configuration refuses
+        // it); a '?' or '#' before the '@' is still the password's.
+        for url in [
+            "postgresql://app:s3c/ret@db:5432/t", "postgresql://app:s3cret", "postgresql://app:s3c/ret?a=b@db/t",
+            "postgresql://app:s3c@ret@db/t", "postgresql://db/s3c@ret",
+        ] {
+            #expect(TokenDatabase.redacted(url) == "postgresql://<redacted>", "\(url)")
+            #expect(TokenDatabase.formProblem(url)?.contains("%2F") == true, "\(url)")
+        }
+        #expect(TokenDatabase.redacted("postgresql://app:s3c?ret@db/t") == "postgresql://app:<redacted>@db/t")
+        #expect(TokenDatabase.redacted("postgresql://app:s3c#ret@db/t") == "postgresql://app:<redacted>@db/t")
+        #expect(
+            TokenDatabase.redacted("postgresql://app@[::1]:5432,db2:5433/t?user=x@y")
+                == "postgresql://app@[::1]:5432,db2:5433/t?user=<redacted>")
+        #expect(TokenDatabase.formProblem("postgresql://app:s3c?ret@[::1]:5432,db2:5433/t?user=x@y") == nil)
         #expect(
             TokenDatabase.redacted("/var/lib/hubspot-install/tokens.sqlite3")
                 == "/var/lib/hubspot-install/tokens.sqlite3")
@@ -203,6 +316,16 @@ struct PostgresTokenStoreTests {
         #expect(try TokenStoreLocation.open(try server.freshDatabase()) is PostgresTokenStore)
         #expect(TokenStoreLocation.problem(at: "postgresql://a:b@h/d?nonsense=1")?.contains("cannot be parsed") == true)
         #expect(TokenStoreLocation.problem(at: "postgresql://a:b@h/d?sslmode=verify-full") == nil)
+        // Neither a path nor a postgresql:// URL (libpq's "key=value" form, a mistyped scheme, as
+        // `--db` may be given): refused without quoting it, as it may hold a password.
+        for location in [
+            "host=db.internal dbname=hub user=app password=s3cret", "postgresql:/hub?password=s3cret",
+            "jdbc:postgresql://db/hub?password=s3cret", "s3cret.sqlite3",
+        ] {
+            let error = try #require(throws: TokenStoreError.self) { try TokenStoreLocation.open(location) }
+            #expect(error.detail.contains("absolute path"), "\(error.detail)")
+            #expect(!error.detail.contains("s3cret"), "\(error.detail)")
+        }
     }
 
     /// A port nothing listens on.

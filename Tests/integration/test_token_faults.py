@@ -7,6 +7,7 @@ install works once the server is back, without restarting the responder), a read
 import json
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -122,7 +123,8 @@ def test_postgresql_stopped_during_an_install_is_try_again_and_the_next_install_
     [line] = callback_lines(site.stack, 1)
     assert line["reason"] == "provider_unavailable", line
     log = site.stack.responder.stderr()
-    assert "token store: cannot write PostgreSQL database" in log, log
+    # The store notices the ended session before writing, so it is the new connection that fails.
+    assert re.search(r"token store: cannot (write|connect to) PostgreSQL database", log), log
     assert own_postgres.password not in log
 
     own_postgres.start()
@@ -141,6 +143,26 @@ def test_postgresql_stopped_during_an_install_is_try_again_and_the_next_install_
     assert not [r for r in site.standin.requests[asked:] if r["endpoint"] == "token"]
     own_postgres.start()
     assert site.install().status_code == 303
+    site.texts.append(site.stack.responder.stderr())
+    site.assert_no_token_in_outputs()
+
+
+def test_postgresql_restarted_during_an_install_costs_nothing(make_stack, make_standin, own_postgres):
+    """Restarted while the hook waits for HubSpot: the code is spent by then, so the store must
+    write the tokens on a new session rather than fail on the one the restart ended."""
+    site = Site(make_stack, make_standin, own_postgres.fresh_database(), own_postgres.password)
+    requests.post(site.standin.url + "/_standin/fail", json={"endpoint": "token", "delay": 4, "count": 1},
+                  timeout=10).raise_for_status()
+
+    def restart_when_asked():
+        wait_for(lambda: not site.standin.failures, timeout=20, what="the token request")
+        own_postgres.stop()
+        own_postgres.start()
+    page = site.install(meanwhile=restart_when_asked)
+    assert page.status_code == 303, page.text
+    [line] = callback_lines(site.stack, 1)
+    assert line["reason"] == "ok", line
+    assert own_postgres.row(site.stack.values["INSTALL_TOKEN_DB"], HUB_ID)["status"] == "active"
     site.texts.append(site.stack.responder.stderr())
     site.assert_no_token_in_outputs()
 
@@ -207,6 +229,7 @@ def broken_urls(postgres, database):
     """URLs that hold the real password and fail in different places: libpq's parser (which quotes
     what it cannot parse), the server's authentication, a closed port, TLS, a missing database."""
     password, port = postgres.password, postgres.port
+    half = len(password) // 2
     return [
         postgres.url(database, password="wrong" + password),
         f"postgresql://tester:{password}%zz@127.0.0.1:{port}/{database}",
@@ -216,6 +239,16 @@ def broken_urls(postgres, database):
         f"postgresql://tester:{password}@127.0.0.1:{port}/{database}?sslmode=require",
         f"postgresql://tester:{password}@127.0.0.1:{port}/no_such_database",
         f"postgresql://tester@127.0.0.1:{port}/{database}?password=wrong{password}",
+        # A password pasted without percent-encoding: libpq ends the user part at a '/' (the rest
+        # becomes the port and the database name) and the query at a '?'; and one without '@host'.
+        f"postgresql://tester:{password[:half]}/{password[half:]}@127.0.0.1:{port}/{database}",
+        f"postgresql://tester:{password[:half]}?{password[half:]}@127.0.0.1:{port}/{database}",
+        f"postgresql://tester:{password[:half]}#{password[half:]}@127.0.0.1:{port}/{database}",
+        f"postgresql://tester:{password}",
+        f"postgresql://127.0.0.1/{database}?port={password}",
+        # Not a URL at all: libpq's key=value form, and a scheme with one slash.
+        f"host=127.0.0.1 port={port} dbname={database} user=tester password={password}",
+        f"postgresql:/{database}?password={password}",
     ]
 
 
@@ -232,17 +265,117 @@ def test_the_database_password_never_reaches_stderr_or_check(tmp_path, postgres)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         listed = subprocess.run([str(binary()), "tokens", "list", "--config", str(config)], capture_output=True,
                                 text=True, timeout=60, env=env)
-        assert listed.returncode == 1 and listed.stderr.startswith("error: store_failed: "), listed.stderr
+        # Refused by the configuration (a URL libpq would split inside the password), or by the store.
+        assert listed.returncode == 1 and listed.stderr.startswith(
+            ("error: store_failed: ", "error: INSTALL_TOKEN_DB: ")), listed.stderr
+        # `--db` skips the configuration's check: the store itself must not show the password.
+        direct = subprocess.run([str(tokens_binary()), "list", "--db", url], capture_output=True, text=True,
+                                timeout=60, env=env)
+        assert direct.returncode == 1 and direct.stderr.startswith("error: store_failed: "), direct.stderr
         # A well-formed grant with an install_id: the hook claims it in the store before anything else.
         grant = {"code": "na1-" + os.urandom(8).hex(), "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID,
                  "scopes": ["oauth", "contacts"], "optional_scopes": [], "issued_at": int(time.time()),
                  "request_id": "r1", "flow": "install", "install_id": "i-" + os.urandom(16).hex()}
         hooked = subprocess.run([str(tokens_binary()), "hook", "hubspot", "--config", str(config)],
                                 input=json.dumps(grant), capture_output=True, text=True, timeout=60, env=env)
-        assert hooked.returncode in (1, 75) and "PostgreSQL" in hooked.stderr, hooked.stderr
+        named = "PostgreSQL" in hooked.stderr or "INSTALL_TOKEN_DB" in hooked.stderr
+        assert hooked.returncode in (1, 75) and named, hooked.stderr
         checked = subprocess.run([str(binary()), "check", "--config", str(config)], capture_output=True, text=True,
                                  timeout=60, env=env)
-        for text in (listed.stdout, listed.stderr, hooked.stdout, hooked.stderr, checked.stdout, checked.stderr):
-            assert postgres.password not in text, f"the password appears for URL #{index}: {text!r}"
+        for text in (listed.stdout, listed.stderr, direct.stdout, direct.stderr, hooked.stdout, hooked.stderr,
+                     checked.stdout, checked.stderr):
+            half = len(postgres.password) // 2
+            for part in (postgres.password[:half], postgres.password[half:]):
+                assert part not in text, f"the password appears for URL #{index}: {text!r}"
         if checked.returncode == 0:
             assert "<redacted>" in checked.stdout
+
+
+class FreezingProxy:
+    """A TCP relay in front of PostgreSQL that can stop relaying while keeping every connection
+    open, as a server that hangs or a network that drops packets does: `mode` "relay" passes all
+    bytes, "connect" accepts connections and never answers, "query" lets a session log in (up to
+    the server's first ReadyForQuery) and then passes nothing more from the client."""
+
+    def __init__(self, port):
+        self.target = port
+        self.mode = "relay"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(client)
+            if self.mode == "connect":
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            self.held.append(server)
+            ready = threading.Event()
+            threading.Thread(target=self._pump, args=(server, client, ready, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, None, ready), daemon=True).start()
+
+    def _pump(self, source, sink, ready_seen, stop_after_ready):
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if stop_after_ready is not None and self.mode == "query" and stop_after_ready.is_set():
+                continue  # swallowed: the client waits for an answer that never comes
+            if ready_seen is not None and b"Z\x00\x00\x00\x05" in data:
+                ready_seen.set()
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def close(self):
+        self.listener.close()
+        for sock in self.held:
+            sock.close()
+
+
+def test_a_database_that_stops_answering_is_given_up_on_not_waited_for(postgres):
+    """A server that accepts the connection and then answers nothing (hung, or packets dropped on
+    the way) must not hold `tokens` (run by an app's backend, with no timeout of its own) forever:
+    connecting gives up after libpq's connect_timeout, which the store sets to 10 s unless the URL
+    does, and a statement after the store's 10 s statement timeout."""
+    url = postgres.fresh_database()
+    proxy = FreezingProxy(postgres.port)
+    proxied = url.replace(f"127.0.0.1:{postgres.port}/", f"127.0.0.1:{proxy.port}/")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+    def listed():
+        started = time.monotonic()
+        done = subprocess.run([str(tokens_binary()), "list", "--db", proxied], capture_output=True, text=True,
+                              timeout=90, env=env)
+        assert postgres.password not in done.stdout + done.stderr
+        return done, time.monotonic() - started
+
+    try:
+        done, _ = listed()
+        assert done.returncode == 0, done.stderr
+        proxy.mode = "query"
+        done, took = listed()
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.endswith(": the server did not answer within 10 s\n"), done.stderr
+        assert 9 < took < 40, took
+        proxy.mode = "connect"
+        done, took = listed()
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.endswith(": the connection timed out\n"), done.stderr
+        assert 9 < took < 40, took
+        # A connect_timeout in the URL is the operator's and wins.
+        proxied += "?connect_timeout=2"
+        done, took = listed()
+        assert done.returncode == 1 and took < 8, (done.stderr, took)
+    finally:
+        proxy.close()

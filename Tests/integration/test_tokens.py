@@ -600,3 +600,23 @@ def test_hostile_account_facts_are_stored_as_unknown_and_the_listing_stays_one_l
     assert table.returncode == 0, table.stderr
     assert len(table.stdout.splitlines()) == 2
     assert "\x1b" not in table.stdout and "\u202e" not in table.stdout
+
+
+@pytest.mark.parametrize("store_kind", ["postgresql"])
+def test_notices_a_database_trigger_raises_never_reach_stderr_or_the_log(account, postgres):
+    """An administrator's trigger on `tokens` (auditing, say) may RAISE NOTICE with the row: libpq
+    prints notices on stderr unless told otherwise, and a hook's stderr goes to the responder's log.
+    The install (the hook's INSERT) and a refresh (`access-token`'s UPDATE) must print nothing."""
+    acme = account()
+    assert acme.tokens("list").returncode == 0  # the tables exist from here on
+    database = postgres.database_of(acme.db)
+    postgres.sql("CREATE FUNCTION audit_tokens() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 "RAISE NOTICE 'tokens row %', NEW; RAISE WARNING 'tokens before %', OLD; RETURN NEW; END $$",
+                 database)
+    postgres.sql("CREATE TRIGGER audit BEFORE INSERT OR UPDATE ON tokens FOR EACH ROW EXECUTE FUNCTION audit_tokens()",
+                 database)
+    acme.install()
+    acme.expire_soon()
+    done = acme.tokens("access-token", str(HUB_ID), prints_token=True)
+    assert done.returncode == 0 and acme.refreshes() == 1, done.stderr
+    assert done.stderr == ""
