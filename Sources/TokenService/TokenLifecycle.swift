@@ -228,7 +228,7 @@ package struct TokenLifecycle: Sendable {
         do {
             return try body()
         } catch {
-            throw LifecycleFailure(.storeFailed, detail: error.detail)
+            throw LifecycleFailure(store: error)
         }
     }
 

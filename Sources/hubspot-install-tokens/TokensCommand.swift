@@ -18,8 +18,8 @@ struct TokensCommand: ParsableCommand {
             by hubspot-install itself. To talk to HubSpot the commands read HUBSPOT_CLIENT_ID, \
             HUBSPOT_CLIENT_SECRET and the origin of HUBSPOT_TOKEN_URL. Exit status: 0 done, 1 failed \
             (configuration, store, HubSpot refused), 2 no such account stored, 3 the account is revoked \
-            (the customer uninstalled the app or revoked it), 75 HubSpot unavailable or busy: try again, \
-            64 usage.
+            (the customer uninstalled the app or revoked it), 75 HubSpot unavailable, the token store \
+            unavailable, or busy: try again, 64 usage.
             """,
         subcommands: [
             List.self, AccessToken.self, Refresh.self, Revoke.self, Uninstall.self, RefreshToken.self, Rekey.self,
@@ -62,8 +62,7 @@ struct TokensCommand: ParsableCommand {
             do {
                 return try TokenStoreLocation.open(path, create: false)
             } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
+                throw TokensCommand.failed(LifecycleFailure(store: error))
             }
         }
 
@@ -101,8 +100,7 @@ struct TokensCommand: ParsableCommand {
                 let installs = try store.installs()
                 print(json ? TokenListing.json(installs) : TokenListing.render(installs))
             } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
+                throw TokensCommand.failed(LifecycleFailure(store: error))
             }
         }
     }
@@ -222,8 +220,7 @@ struct TokensCommand: ParsableCommand {
             do {
                 install = try store.install(hubID: hubID)
             } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
+                throw TokensCommand.failed(LifecycleFailure(store: error))
             }
             guard let install else {
                 let failure = LifecycleFailure(.notStored, detail: "no account with hub id \(hubID) is stored")
@@ -263,8 +260,7 @@ struct TokensCommand: ParsableCommand {
             do {
                 result = try store.rekey()
             } catch {
-                TokensCommand.printError("error: store_failed: \(error.detail)")
-                throw ExitCode.failure
+                throw TokensCommand.failed(LifecycleFailure(store: error))
             }
             for failure in result.failures {
                 TokensCommand.printError("error: store_failed: \(failure)")
@@ -284,6 +280,12 @@ struct TokensCommand: ParsableCommand {
             printError(error.line)
             throw ExitCode(error.exitCode)
         }
+    }
+
+    /// Prints the failure's line and gives its exit status to throw.
+    static func failed(_ failure: LifecycleFailure) -> ExitCode {
+        printError(failure.line)
+        return ExitCode(failure.exitCode)
     }
 
     static func printError(_ line: String) {
