@@ -147,6 +147,12 @@ peak_kib() {
     for pid in $(family "$1"); do total=$((total + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status"))); done
     echo "$total"
 }
+# RSS now (not the peak): what the processes hold after the row, start-up's peak left behind.
+rss_kib() {
+    local total=0 pid
+    for pid in $(family "$1"); do total=$((total + $(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup"))); done
+    echo "$total"
+}
 # RSS counts the shared libraries again in every process; PSS shares them out: the family's real cost.
 pss_kib() {
     local total=0 pid
@@ -156,7 +162,7 @@ pss_kib() {
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 meta="$work/rows.tsv"
-printf 'round\tname\tpath\twrk_output\tpeak_kib\tpss_kib\tcpu_ticks\tload_before\tload_after\n' >"$meta"
+printf 'round\tname\tpath\twrk_output\tpeak_kib\trss_kib\tpss_kib\tcpu_ticks\tload_before\tload_after\n' >"$meta"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((round = 1; round <= rounds; round++)); do
     index=0
@@ -173,8 +179,8 @@ for ((round = 1; round <= rounds; round++)); do
         timeout $((duration + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 5s \
             --latency "$base$path" >"$out"
         after_cpu=$(cpu_ticks "$pid")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
-            "$(pss_kib "$pid")" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
+            "$(rss_kib "$pid")" "$(pss_kib "$pid")" \
             $((after_cpu - before_cpu)) "$before_load" "$(load1)" >>"$meta"
     done
 done

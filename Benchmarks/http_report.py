@@ -67,6 +67,7 @@ def main():
             with open(record["wrk_output"]) as output:
                 measured = parse_wrk(output.read())
             measured["peak_kib"] = int(record["peak_kib"])
+            measured["rss_kib"] = int(record.get("rss_kib") or 0)
             measured["pss_kib"] = int(record.get("pss_kib") or 0)
             measured["cpu_s"] = int(record["cpu_ticks"]) / arguments.clock_ticks
             measured["load"] = (float(record["load_before"]), float(record["load_after"]))
@@ -81,6 +82,7 @@ def main():
         chosen["status_errors"] = sum(m["status_errors"] for m in measured)
         chosen["socket_errors"] = sum(m["socket_errors"] for m in measured)
         chosen["peak_kib"] = max(m["peak_kib"] for m in measured)
+        chosen["rss_kib"] = max(m["rss_kib"] for m in measured)
         chosen["pss_kib"] = max(m["pss_kib"] for m in measured)
         chosen["all_rps"] = [m["rps"] for m in measured]
         rows[name] = chosen
@@ -89,7 +91,7 @@ def main():
     with open(arguments.header) as file:
         print(file.read().rstrip())
     print()
-    columns = ["row", "req/s", "p50", "p99", "errors", "peak RSS", "PSS", "CPU/req", "req/s vs C", "p99 vs C",
+    columns = ["row", "req/s", "p50", "p99", "errors", "peak RSS", "RSS", "PSS", "CPU/req", "req/s vs C", "p99 vs C",
                "load 1m"]
     table = []
     for name, row in rows.items():
@@ -105,6 +107,7 @@ def main():
             format_ms(row["p99"]),
             error_text,
             f"{row['peak_kib'] / 1024:.1f} MiB" if sampled else "-",
+            f"{row['rss_kib'] / 1024:.1f} MiB" if sampled else "-",
             f"{row['pss_kib'] / 1024:.1f} MiB" if sampled else "-",
             cpu,
             f"{row['rps'] / reference['rps']:.2f}x" if ours and reference else "",
@@ -124,7 +127,8 @@ def main():
         for name, row in rows.items():
             print(f"  {name}: " + ", ".join(f"{v:.0f}" for v in row["all_rps"]))
     print("peak RSS: the responder's VmHWM after the row (a peak since it started; ours: master and workers"
-          " added up, shared libraries counted in each); PSS: the same processes' proportional set size after the"
+          " added up, shared libraries counted in each); RSS: the same processes' resident set after the row;"
+          " PSS: the same processes' proportional set size after the"
           " row (shared pages shared out); CPU/req: the responder's user+system time over the row / requests;"
           " load 1m: /proc/loadavg before>after the row")
 
@@ -144,13 +148,15 @@ def main():
         total_errors = sum(r["status_errors"] + r["socket_errors"] for r in rows.values())
         verdicts.append(("zero errors", total_errors == 0, str(total_errors)))
         rss = max((r["peak_kib"] for n, r in rows.items() if n.startswith("ours")), default=0)
+        now = max((r["rss_kib"] for n, r in rows.items() if n.startswith("ours")), default=0)
         pss = max((r["pss_kib"] for n, r in rows.items() if n.startswith("ours")), default=0)
         workers = max(arguments.workers, 1)
         verdicts.append((
             f"our peak RSS (master + {workers} workers, added up) <= 8 MiB per worker",
             rss <= RSS_LIMIT_KIB_PER_WORKER * workers,
             f"{rss / 1024:.1f} MiB = {rss / 1024 / workers:.1f} MiB per worker"
-            f" (PSS {pss / 1024:.1f} MiB = {pss / 1024 / workers:.1f} MiB per worker)"))
+            f" (after the rows: RSS {now / 1024:.1f} MiB = {now / 1024 / workers:.1f} MiB per worker,"
+            f" PSS {pss / 1024:.1f} MiB = {pss / 1024 / workers:.1f} MiB per worker)"))
         for what, met, value in verdicts:
             print(f"  {'met   ' if met else 'MISSED'} {what}: {value}")
 

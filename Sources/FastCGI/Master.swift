@@ -138,6 +138,9 @@ package final class Master {
             $0.field("workers", workers)
             $0.field("threads", threads)
         }
+        // The master's start-up (the configuration read, a flow built to prove it) is over, and from
+        // here it only waits for signals and starts workers: the code it ran goes back.
+        ResidentCode.release()
 
         while true {
             let received = Signals.wait(for: Signals.masterSignals, milliseconds: millisecondsToNextTask())

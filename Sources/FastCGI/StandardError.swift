@@ -31,6 +31,13 @@ package enum StandardError {
         }
     }
 
+    /// For a process that answers one request and exits (CGI): queued lines wait for the `flush()`
+    /// before exit, and no flusher thread is started for them; starting one cost a CGI request more
+    /// than writing its line.
+    package static func flushOnlyAtExit() {
+        flusherStarted.store(true, ordering: .relaxed)
+    }
+
     /// Writes out every queued line now.
     package static func flush() {
         queued.withLock { writeOut(&$0) }

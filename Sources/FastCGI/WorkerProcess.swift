@@ -59,6 +59,8 @@ package struct WorkerProcess {
             return 1
         }
 
+        // Start-up is over: the code only it ran goes back (before any thread could need a page).
+        ResidentCode.release()
         let pool = WorkerPool(listenFD: listener.fd, service: service)
         var handles = [pthread_t]()
         for _ in 0..<threads {

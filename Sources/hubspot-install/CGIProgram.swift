@@ -13,6 +13,7 @@ enum CGIProgram {
     /// Exit status: 0 once the request is answered, 1 when the configuration is bad (every
     /// problem on stderr, nothing on stdout: the web server answers 500).
     static func run(environment: [String: String]) -> Int32 {
+        StandardError.flushOnlyAtExit()
         defer { StandardError.flush() }
         // The environment is also the request: none of it may reach the configuration (and
         // through it a hook's environment).

@@ -23,7 +23,7 @@ from harness import (Hook, Nginx, Responder, binary, json_log_lines, settings, s
                      write_config)
 
 FORBIDDEN_LIBRARIES = ["foundation", "curl", "ssl", "crypto", "gnutls", "sqlite", "libpq", "icu", "xml2",
-                       "swiftcore", "dispatch"]
+                       "swiftcore", "dispatch", "libstdc++", "libgcc_s"]
 
 
 def test_responder_links_no_foundation_tls_sqlite_or_libpq():
