@@ -147,7 +147,7 @@ peak_kib() {
     for pid in $(family "$1"); do total=$((total + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status"))); done
     echo "$total"
 }
-# RSS now (not the peak): what the processes hold after the row, start-up's peak left behind.
+# RSS now (not the peak since start): what the processes hold, start-up's peak left behind.
 rss_kib() {
     local total=0 pid
     for pid in $(family "$1"); do total=$((total + $(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup"))); done
@@ -160,6 +160,18 @@ pss_kib() {
     echo "$total"
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# RSS under load: while a row runs, the family's RSS is summed every 0.25 s and the largest sum
+# kept in file $2 (0 for the row without a responder).
+sample_rss() {
+    local most=0 now
+    echo 0 >"$2"
+    [[ -n "$1" ]] || return 0
+    while :; do
+        now=$(rss_kib "$1")
+        if ((now > most)); then most=$now; echo "$most" >"$2"; fi
+        sleep 0.25
+    done
+}
 
 meta="$work/rows.tsv"
 printf 'round\tname\tpath\twrk_output\tpeak_kib\trss_kib\tpss_kib\tcpu_ticks\tload_before\tload_after\n' >"$meta"
@@ -176,11 +188,15 @@ for ((round = 1; round <= rounds; round++)); do
         before_load=$(load1)
         before_cpu=$(cpu_ticks "$pid")
         out="$work/wrk-$round-$index.txt"
+        sample_rss "$pid" "$work/rss-under-load" &
+        sampler=$!
         timeout $((duration + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 5s \
             --latency "$base$path" >"$out"
         after_cpu=$(cpu_ticks "$pid")
+        kill "$sampler" 2>/dev/null
+        wait "$sampler" 2>/dev/null
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
-            "$(rss_kib "$pid")" "$(pss_kib "$pid")" \
+            "$(cat "$work/rss-under-load")" "$(pss_kib "$pid")" \
             $((after_cpu - before_cpu)) "$before_load" "$(load1)" >>"$meta"
     done
 done
