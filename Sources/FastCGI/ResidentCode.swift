@@ -12,23 +12,28 @@ internal import Glibc
 /// (README: Benchmarks).
 ///
 /// Only mappings that are readable, executable, not writable, private and backed by a file are
-/// touched, which is what the dynamic loader makes of a program's or a shared library's code.
-/// Their pages are never written (a position-independent executable linked without text
-/// relocations), so dropping them loses nothing. Read-only data mappings are left alone: one of
-/// them can hold data the loader relocated and then made read-only, which exists nowhere else.
+/// touched, which is what the dynamic loader makes of a program's or a shared library's code, and
+/// only when none of their pages is a private copy (`Anonymous: 0 kB` in `/proc/self/smaps`). Such
+/// a mapping's pages are the file's, so dropping them loses nothing. A page of code can be a
+/// private copy that exists nowhere else: a library with text relocations (the loader made it
+/// writable, patched it, made it executable again), a debugger's breakpoint, a uprobe; dropping it
+/// would bring back the unpatched bytes from the file. Read-only data mappings are left alone: one
+/// of them can hold data the loader relocated and then made read-only.
 ///
 /// For `serve` (the master and each worker) only: a CGI process exits after one request, and
 /// every page it dropped would be faulted in again at a cost in CPU.
 package enum ResidentCode {
-    /// Where the kernel describes this process's mappings, one line each.
-    static let mapsPath = "/proc/self/maps"
+    /// Where the kernel describes this process's mappings: a line each (as in `/proc/self/maps`),
+    /// then `Key: value` lines about it, `Anonymous:` among them.
+    static let smapsPath = "/proc/self/smaps"
 
-    /// More than any real process's map (a few hundred lines); a longer answer is cut there.
-    static let readLimit = 1 << 20
+    /// More than any real process's map (a few hundred mappings of 25 lines); a longer answer is
+    /// cut there.
+    static let readLimit = 4 << 20
 
     /// Drops this process's code pages (see above). Anything unexpected (no `/proc`, a line that
-    /// does not parse, `madvise` refusing) leaves that mapping as it was; nothing here can fail
-    /// the process.
+    /// does not parse, no `Anonymous:` line, `madvise` refusing) leaves that mapping as it was;
+    /// nothing here can fail the process.
     package static func release() {
         let pageSize = UInt(bitPattern: sysconf(Int32(_SC_PAGESIZE)))
         guard pageSize > 0, let maps = readMaps() else { return }
@@ -38,18 +43,35 @@ package enum ResidentCode {
         }
     }
 
-    /// The code mappings among the lines of a `/proc/PID/maps` text, page-aligned, in order. A line
-    /// without its newline at the end (a cut read) is ignored.
-    static func codeMappings(_ maps: [UInt8], pageSize: UInt) -> [Range<UInt>] {
+    /// The code mappings of a `/proc/PID/smaps` text that hold no private copy of a page,
+    /// page-aligned, in order. A mapping whose `Anonymous:` line is missing or not `0 kB` is not
+    /// chosen; a line without its newline at the end (a cut read) is ignored.
+    static func codeMappings(_ smaps: [UInt8], pageSize: UInt) -> [Range<UInt>] {
         var ranges = [Range<UInt>]()
+        // The code mapping whose `Key: value` lines are being read, until its `Anonymous:` line.
+        var candidate: Range<UInt>?
         var lineStart = 0
-        while let newline = maps[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-            if let range = codeMapping(line: maps[lineStart..<newline], pageSize: pageSize) {
-                ranges.append(range)
-            }
+        while let newline = smaps[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            let line = smaps[lineStart..<newline]
             lineStart = newline + 1
+            if isMappingLine(line) {
+                candidate = codeMapping(line: line, pageSize: pageSize)
+            } else if let range = candidate, line.starts(with: "Anonymous:".utf8) {
+                let value = line.dropFirst("Anonymous:".utf8.count).split(separator: UInt8(ascii: " "))
+                if value.count == 2, value[0].elementsEqual("0".utf8), value[1].elementsEqual("kB".utf8) {
+                    ranges.append(range)
+                }
+                candidate = nil
+            }
         }
         return ranges
+    }
+
+    /// A mapping's own line (`START-END ...`), not one of the `Key: value` lines about it: its
+    /// first word has a dash, which no key has.
+    static func isMappingLine(_ line: ArraySlice<UInt8>) -> Bool {
+        let firstWord = line.prefix { $0 != UInt8(ascii: " ") }
+        return firstWord.contains(UInt8(ascii: "-")) && !firstWord.contains(UInt8(ascii: ":"))
     }
 
     /// One line: `START-END PERMS OFFSET DEV INODE [PATH]`, hexadecimal addresses. The address
@@ -100,7 +122,7 @@ package enum ResidentCode {
 
     /// The whole maps text, or nil when it cannot be opened or read.
     private static func readMaps() -> [UInt8]? {
-        let fd = open(mapsPath, O_RDONLY | O_CLOEXEC)
+        let fd = open(smapsPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var contents = [UInt8]()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import FastCGI
 
-/// The parser of `/proc/self/maps` decides which memory `madvise(MADV_DONTNEED)` drops: anything
+/// The parser of `/proc/self/smaps` decides which memory `madvise(MADV_DONTNEED)` drops: anything
 /// but a clean code mapping must never be chosen, whatever the line.
 struct ResidentCodeTests {
     static let page: UInt = 4096
@@ -68,21 +68,80 @@ struct ResidentCodeTests {
         #expect(Self.mapping(line) == nil)
     }
 
-    /// Only whole lines count: a read cut in the middle of a line leaves that line out.
-    @Test func aCutLastLineIsIgnored() {
-        let text = "7f0000000000-7f0000010000 r-xp 00000000 08:01 12 /lib/a.so\n"
-            + "7f0000020000-7f0000030000 r-xp 00000000 08:01 13 /lib/b.so\n"
-            + "7f0000040000-7f0000050000 r-xp 00000000 08:01 14 /lib/c"
+    /// An smaps entry: the mapping's line, then what the kernel says about it.
+    static func entry(_ line: String, anonymous: String? = "0 kB") -> String {
+        line + "\nSize:                 64 kB\nRss:                  64 kB\n"
+            + (anonymous.map { "Anonymous:       \($0)\n" } ?? "") + "VmFlags: rd ex mr mw me sd\n"
+    }
+
+    /// Only whole lines count: a read cut in the middle of a mapping's entry leaves that mapping out.
+    @Test func aCutLastEntryIsIgnored() {
+        let text =
+            Self.entry("7f0000000000-7f0000010000 r-xp 00000000 08:01 12 /lib/a.so")
+            + Self.entry("7f0000020000-7f0000030000 r-xp 00000000 08:01 13 /lib/b.so")
+            + "7f0000040000-7f0000050000 r-xp 00000000 08:01 14 /lib/c.so\nSize:     64 kB\nAnonymous:   0"
         let ranges = ResidentCode.codeMappings(Array(text.utf8), pageSize: Self.page)
         #expect(ranges == [0x7f00_0000_0000..<0x7f00_0001_0000, 0x7f00_0002_0000..<0x7f00_0003_0000])
         #expect(ResidentCode.codeMappings([], pageSize: Self.page).isEmpty)
         #expect(ResidentCode.codeMappings(Array("\n\n\n".utf8), pageSize: Self.page).isEmpty)
     }
 
-    /// This very process's map, as the kernel writes it: the C library's code (where `getpid` is) is
-    /// among the mappings chosen.
-    @Test func thisProcessesMapHasItsCode() throws {
-        let fd = open(ResidentCode.mapsPath, O_RDONLY)
+    /// A code mapping holding a private copy of a page (text relocations, a breakpoint), or whose
+    /// entry says nothing about it, is never chosen: dropping it would bring back the file's bytes.
+    @Test func aCodeMappingWithPrivateCopiesIsNotChosen() {
+        let code = "7f0000000000-7f0000010000 r-xp 00000000 08:01 12 /lib/a.so"
+        for anonymous in ["4 kB", "0", "0 kB trailing", "", " kB", "00 kB", "-0 kB"] as [String?] + [nil] {
+            let text = Self.entry(code, anonymous: anonymous)
+            #expect(ResidentCode.codeMappings(Array(text.utf8), pageSize: Self.page).isEmpty, "\(anonymous ?? "none")")
+        }
+        // The next mapping's own line never counts for the one before.
+        let missingThenClean =
+            Self.entry(code, anonymous: nil)
+            + Self.entry("7f0000020000-7f0000030000 r-xp 00000000 08:01 13 /lib/b.so")
+        #expect(
+            ResidentCode.codeMappings(Array(missingThenClean.utf8), pageSize: Self.page)
+                == [0x7f00_0002_0000..<0x7f00_0003_0000])
+    }
+
+    /// Through the kernel: a file's code mapped privately whose page was patched (as the loader
+    /// patches a library with text relocations) keeps the patch when the process drops its code;
+    /// the same file's untouched mapping is chosen.
+    @Test func aPatchedCodePageSurvivesRelease() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var template = Array("/tmp/resident-code-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(fd >= 0)
+        defer {
+            close(fd)
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        }
+        let bytes = [UInt8](repeating: 0xC3, count: page)  // `ret`, were it ever run
+        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, page) } == page)
+        let patched = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+        let untouched = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+        try #require(patched != MAP_FAILED && untouched != MAP_FAILED, "no executable mapping of /tmp allowed here")
+        defer {
+            munmap(patched, page)
+            munmap(untouched, page)
+        }
+        try #require(mprotect(patched, page, PROT_READ | PROT_WRITE) == 0)
+        patched!.storeBytes(of: 0x90, as: UInt8.self)
+        try #require(mprotect(patched, page, PROT_READ | PROT_EXEC) == 0)
+        #expect(untouched!.load(as: UInt8.self) == 0xC3)
+
+        let chosen = ResidentCode.codeMappings(try Self.ownSmaps(), pageSize: UInt(page))
+        let patchedAddress = UInt(bitPattern: patched)
+        let untouchedAddress = UInt(bitPattern: untouched)
+        #expect(!chosen.contains { $0.contains(patchedAddress) })
+        #expect(chosen.contains { $0.contains(untouchedAddress) })
+
+        ResidentCode.release()
+        #expect(patched!.load(as: UInt8.self) == 0x90)
+        #expect(untouched!.load(as: UInt8.self) == 0xC3)
+    }
+
+    static func ownSmaps() throws -> [UInt8] {
+        let fd = open(ResidentCode.smapsPath, O_RDONLY)
         try #require(fd >= 0)
         defer { close(fd) }
         var text = [UInt8]()
@@ -92,7 +151,13 @@ struct ResidentCodeTests {
             if count <= 0 { break }
             text += buffer[0..<count]
         }
-        let ranges = ResidentCode.codeMappings(text, pageSize: UInt(sysconf(Int32(_SC_PAGESIZE))))
+        return text
+    }
+
+    /// This very process's map, as the kernel writes it: the C library's code (where `getpid` is) is
+    /// among the mappings chosen.
+    @Test func thisProcessesMapHasItsCode() throws {
+        let ranges = ResidentCode.codeMappings(try Self.ownSmaps(), pageSize: UInt(sysconf(Int32(_SC_PAGESIZE))))
         let function: @convention(c) () -> pid_t = getpid
         let address = unsafeBitCast(function, to: UInt.self)
         #expect(ranges.contains { $0.contains(address) })
