@@ -1,4 +1,5 @@
 internal import Glibc
+internal import InstallFlow
 
 /// The listening socket the workers accept on: one we create (`--socket`, `--listen`) or one we
 /// inherited (fd 0 from spawn-fcgi, mod_fcgid or systemd `StandardInput=socket`; fd 3 from systemd
@@ -31,7 +32,7 @@ package struct Listener: Sendable, CustomStringConvertible {
         let pathBytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard !pathBytes.isEmpty, pathBytes.count < capacity, !pathBytes.contains(0) else {
-            throw ServerError(.socket, "socket path \(path): must be 1 to \(capacity - 1) bytes")
+            throw ServerError(.socket, "socket path \(PrintableText.shown(path)): must be 1 to \(capacity - 1) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: pathBytes)
@@ -54,17 +55,17 @@ package struct Listener: Sendable, CustomStringConvertible {
         guard bound == 0 else {
             Glibc.close(fd)
             let hint = bindErrno == ENOENT ? " (does its directory exist?)" : ""
-            throw .system(.socket, "cannot bind \(path)\(hint)", errno: bindErrno)
+            throw .system(.socket, "cannot bind \(PrintableText.shown(path))\(hint)", errno: bindErrno)
         }
         var info = stat()
         guard chmod(path, 0o660) == 0, stat(path, &info) == 0 else {
-            let failure = ServerError.system(.socket, "cannot set mode 0660 on \(path)")
+            let failure = ServerError.system(.socket, "cannot set mode 0660 on \(PrintableText.shown(path))")
             Glibc.close(fd)
             unlink(path)
             throw failure
         }
         guard listen(fd, backlog) == 0 else {
-            let failure = ServerError.system(.socket, "cannot listen on \(path)")
+            let failure = ServerError.system(.socket, "cannot listen on \(PrintableText.shown(path))")
             Glibc.close(fd)
             unlink(path)
             throw failure
@@ -80,10 +81,10 @@ package struct Listener: Sendable, CustomStringConvertible {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return }
-            throw .system(.socket, "cannot inspect \(path)")
+            throw .system(.socket, "cannot inspect \(PrintableText.shown(path))")
         }
         guard info.st_mode & S_IFMT == S_IFSOCK else {
-            throw ServerError(.socket, "\(path) exists and is not a socket; not replacing it")
+            throw ServerError(.socket, "\(PrintableText.shown(path)) exists and is not a socket; not replacing it")
         }
         let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard probe >= 0 else { throw .system(.socket, "cannot create a unix socket") }
@@ -94,13 +95,13 @@ package struct Listener: Sendable, CustomStringConvertible {
         let connectErrno = errno
         Glibc.close(probe)
         if connected == 0 {
-            throw ServerError(.socket, "\(path) is in use by another process")
+            throw ServerError(.socket, "\(PrintableText.shown(path)) is in use by another process")
         }
         guard connectErrno == ECONNREFUSED else {
-            throw .system(.socket, "cannot tell whether \(path) is in use", errno: connectErrno)
+            throw .system(.socket, "cannot tell whether \(PrintableText.shown(path)) is in use", errno: connectErrno)
         }
         guard unlink(path) == 0 || errno == ENOENT else {
-            throw .system(.socket, "cannot remove the stale socket \(path)")
+            throw .system(.socket, "cannot remove the stale socket \(PrintableText.shown(path))")
         }
     }
 
@@ -109,7 +110,9 @@ package struct Listener: Sendable, CustomStringConvertible {
     package static func tcp(_ text: String) throws(ServerError) -> Listener {
         let (host, portText) = splitHostPort(text)
         guard let port = UInt16(portText), port > 0 else {
-            throw ServerError(.address, "listen address \(text): expected ADDRESS:PORT with a port of 1 to 65535")
+            throw ServerError(
+                .address, "listen address \(PrintableText.shown(text)): expected ADDRESS:PORT with a port of 1 to 65535"
+            )
         }
         let numericHost = host.isEmpty || host == "localhost" ? "127.0.0.1" : String(host)
 
@@ -125,7 +128,11 @@ package struct Listener: Sendable, CustomStringConvertible {
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
             copy(v6, into: &storage)
         } else {
-            throw ServerError(.address, "listen address \(text): \(host) is not a numeric IPv4 or [IPv6] address")
+            let shownHost = PrintableText.shown(String(host))
+            throw ServerError(
+                .address,
+                "listen address \(PrintableText.shown(text)): \(shownHost) is not a numeric IPv4 or [IPv6] address"
+            )
         }
 
         let fd = socket(family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
@@ -136,7 +143,7 @@ package struct Listener: Sendable, CustomStringConvertible {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
         guard bound == 0, listen(fd, backlog) == 0 else {
-            let failure = ServerError.system(.address, "cannot listen on \(text)")
+            let failure = ServerError.system(.address, "cannot listen on \(PrintableText.shown(text))")
             Glibc.close(fd)
             throw failure
         }

@@ -32,7 +32,8 @@ extension Configuration {
                 for (key, value) in parsed.values where merged[key] == nil { merged[key] = value }
                 problems += parsed.problems.map { ConfigurationProblem(key: "--config", message: $0) }
             } else {
-                problems.append(ConfigurationProblem(key: "--config", message: "cannot read \(configFile)"))
+                problems.append(
+                    ConfigurationProblem(key: "--config", message: "cannot read \(PrintableText.shown(configFile))"))
             }
         }
         var reader = Reader(

@@ -411,7 +411,8 @@ struct ConfigurationTests {
     @Test func summaryNamesTheMarketplaceInstallURLAndItsFlow() throws {
         #expect(
             try Fixture.configuration().summary().contains(
-                "Marketplace:    off (INSTALL_MARKETPLACE=sign-in or direct serves https://install.example.com/oauth/install)"))
+                "Marketplace:    off (INSTALL_MARKETPLACE=sign-in or direct serves https://install.example.com/oauth/install)"
+            ))
         let signIn = try Fixture.configuration(["INSTALL_MARKETPLACE": "sign-in"]).summary()
         #expect(signIn.contains("install URL https://install.example.com/oauth/install, flow with partner sign-in"))
         #expect(signIn.contains("GET /oauth/install     HubSpot Marketplace install URL (sign-in flow)"))
@@ -422,5 +423,21 @@ struct ConfigurationTests {
         let pkce = try Fixture.configuration(["HUBSPOT_PKCE": "S256"]).summary()
         #expect(pkce.contains("&state=<state>&code_challenge=<challenge>&code_challenge_method=S256"))
         #expect(!(try Fixture.configuration().summary().contains("code_challenge")))
+    }
+}
+
+/// A `--config` path comes from a command line: its error message shows control characters as `?`,
+/// so nothing typed reaches the terminal as an escape sequence or starts a line of its own.
+struct ConfigurationFileMessageTests {
+    @Test func anUnreadableConfigFileIsNamedPrintably() {
+        let path = "/nonexistent/\u{1B}[31mred\nerror: forged\u{9B}2J"
+        #expect {
+            _ = try Configuration.load(
+                environment: Fixture.environment([:]), configFile: path, workingDirectory: Fixture.repositoryRoot)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            let messages = error.problems.filter { $0.key == "--config" }.map(\.message)
+            return messages == ["cannot read /nonexistent/?[31mred?error: forged?2J"]
+        }
     }
 }
