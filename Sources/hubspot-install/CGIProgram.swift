@@ -1,4 +1,5 @@
 import FastCGI
+internal import Glibc
 import InstallFlow
 
 /// The binary started by a web server as a plain CGI program: it answers the one request in its
@@ -15,6 +16,11 @@ enum CGIProgram {
     static func run(environment: [String: String]) -> Int32 {
         StandardError.flushOnlyAtExit()
         defer { StandardError.flush() }
+        // A web server that gave up on the request (the visitor left, its timeout) closes the pipe
+        // the answer goes to: the write fails with EPIPE instead of SIGPIPE ending the process, and
+        // the request is still logged, a finished install's included. A hook gets every signal's
+        // default back (ChildProcess).
+        signal(SIGPIPE, SIG_IGN)
         // The environment is also the request: none of it may reach the configuration (and
         // through it a hook's environment).
         let settings = CGIResponder.environmentWithoutRequest(environment)

@@ -1,11 +1,13 @@
 """The same binary started as a plain CGI program: the request in the environment, stdin
 /dev/null (or a body), one answer on stdout, one log line on stderr, exit."""
 import json
+import os
 import re
+import subprocess
 
 import pytest
 
-from harness import APP_NAME, Hook, parse_cgi_output, run_cgi, settings, write_config
+from harness import APP_NAME, Hook, binary, parse_cgi_output, run_cgi, settings, write_config
 
 
 @pytest.fixture
@@ -116,3 +118,23 @@ def test_a_bad_configuration_refuses_to_answer(tmp_path):
     errors = done.stderr.decode()
     assert "HUBSPOT_CLIENT_ID" in errors and "INSTALL_STATE_KEYS" in errors
     assert "short" not in errors
+
+
+def test_a_request_whose_answer_nobody_reads_is_still_logged(tmp_path):
+    """The web server closed the pipe the answer goes to (the visitor left, its timeout): the
+    program is not killed by SIGPIPE and the request's log line still reaches the error log."""
+    values = settings(tmp_path, Hook(tmp_path / "hook"))
+    request = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/", "SCRIPT_NAME": "/", "QUERY_STRING": ""}
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "GATEWAY_INTERFACE": "CGI/1.1",
+            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+            "REMOTE_ADDR": "127.0.0.1", **values, **request}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([str(binary())], env=base, stdin=subprocess.DEVNULL, stdout=write_end,
+                              stderr=subprocess.PIPE, cwd=tmp_path, timeout=20)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, (done.returncode, done.stderr.decode(errors="replace"))
+    log = [json.loads(line) for line in done.stderr.decode().splitlines() if line.strip()]
+    assert [(line["route"], line["status"]) for line in log] == [("landing", 200)]
