@@ -108,26 +108,35 @@ struct ResidentCodeTests {
     /// the same file's untouched mapping is chosen.
     @Test func aPatchedCodePageSurvivesRelease() throws {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var template = Array("/tmp/resident-code-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        try #require(fd >= 0)
-        defer {
-            close(fd)
-            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        // Two private executable mappings of one page of a file: in /tmp, or in the working
+        // directory where /tmp is mounted noexec.
+        var mapped: (UnsafeMutableRawPointer, UnsafeMutableRawPointer)?
+        for directory in ["/tmp", "."] {
+            var template = Array("\(directory)/resident-code-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else { continue }
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }  // the mappings keep it
+            defer { close(fd) }
+            let bytes = [UInt8](repeating: 0xC3, count: page)  // `ret`, were it ever run
+            guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, page) }) == page else { continue }
+            let first = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+            let second = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+            if let first, let second, first != MAP_FAILED, second != MAP_FAILED {
+                mapped = (first, second)
+                break
+            }
+            if let first, first != MAP_FAILED { munmap(first, page) }
+            if let second, second != MAP_FAILED { munmap(second, page) }
         }
-        let bytes = [UInt8](repeating: 0xC3, count: page)  // `ret`, were it ever run
-        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, page) } == page)
-        let patched = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
-        let untouched = mmap(nil, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
-        try #require(patched != MAP_FAILED && untouched != MAP_FAILED, "no executable mapping of /tmp allowed here")
+        let (patched, untouched) = try #require(mapped, "no executable file mapping allowed in /tmp or .")
         defer {
             munmap(patched, page)
             munmap(untouched, page)
         }
         try #require(mprotect(patched, page, PROT_READ | PROT_WRITE) == 0)
-        patched!.storeBytes(of: 0x90, as: UInt8.self)
+        patched.storeBytes(of: 0x90, as: UInt8.self)
         try #require(mprotect(patched, page, PROT_READ | PROT_EXEC) == 0)
-        #expect(untouched!.load(as: UInt8.self) == 0xC3)
+        #expect(untouched.load(as: UInt8.self) == 0xC3)
 
         let chosen = ResidentCode.codeMappings(try Self.ownSmaps(), pageSize: UInt(page))
         let patchedAddress = UInt(bitPattern: patched)
@@ -136,8 +145,8 @@ struct ResidentCodeTests {
         #expect(chosen.contains { $0.contains(untouchedAddress) })
 
         ResidentCode.release()
-        #expect(patched!.load(as: UInt8.self) == 0x90)
-        #expect(untouched!.load(as: UInt8.self) == 0xC3)
+        #expect(patched.load(as: UInt8.self) == 0x90)
+        #expect(untouched.load(as: UInt8.self) == 0xC3)
     }
 
     static func ownSmaps() throws -> [UInt8] {
