@@ -10,6 +10,14 @@ struct Serve {
     func run(environment: [String: String]) throws {
         if options.worker { try runWorker(environment: environment) }
         // CGI mode never gets here: it is decided before the arguments are parsed (CGIProgram).
+        // Nothing to serve on is a usage error found before anything is read or started (the token
+        // program's check creates the token database); the sockets named are created only once
+        // the configuration has proved good.
+        var inherited: Listener?
+        if options.socket == nil && options.listen == nil {
+            inherited = try Listener.inherited(environment: environment)
+            if inherited == nil { throw Self.noSocket }
+        }
         let config = options.config
         let configuration = try Startup.configuration(environment: environment, file: config, printWarnings: true)
         let threads = options.threads ?? Master.defaultThreadCount()
@@ -22,14 +30,10 @@ struct Serve {
             listener = try Listener.unixSocket(path: socket)
         } else if let listen = options.listen {
             listener = try Listener.tcp(listen)
-        } else if let inherited = try Listener.inherited(environment: environment) {
+        } else if let inherited {
             listener = inherited
         } else {
-            throw UsageError(
-                .refused(
-                    "no socket to serve: pass --socket PATH or --listen ADDRESS:PORT, or start under spawn-fcgi or systemd"
-                ),
-                in: .serve)
+            throw Self.noSocket
         }
         // The responder built above has served its purpose: it proved the configuration, keys,
         // templates and hook good. Each worker builds its own.
@@ -41,6 +45,13 @@ struct Serve {
             reload: { Self.reloaded(environment: environment, file: config, threads: threads) })
         try master.run()
     }
+
+    /// Neither `--socket` nor `--listen`, and no socket inherited from a supervisor.
+    static let noSocket = UsageError(
+        .refused(
+            "no socket to serve: pass --socket PATH or --listen ADDRESS:PORT, or start under spawn-fcgi or "
+                + "systemd"),
+        in: .serve)
 
     /// A worker: the same configuration read again, the flow built, served on the master's socket.
     private func runWorker(environment: [String: String]) throws -> Never {

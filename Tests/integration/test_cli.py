@@ -118,3 +118,22 @@ def test_the_responder_links_no_foundation_and_no_argument_parser():
     image = binary().read_bytes()
     assert b"FoundationEssentials" not in image
     assert b"ArgumentParser" not in image
+
+
+def test_serve_with_nothing_to_serve_on_starts_nothing(tmp_path):
+    """No --socket, no --listen and no inherited socket is a usage error found before the token
+    program's check runs (it would create the token database); values typed on the command line
+    come back in errors without their control characters."""
+    values = settings(tmp_path, Hook(tmp_path / "hook"), INSTALL_TOKEN_HOOK="hubspot",
+                      HUBSPOT_CLIENT_SECRET="client-secret-value")
+    config = str(write_config(tmp_path / "env", values))
+    nothing = subprocess.run([str(binary()), "serve", "--config", config], capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=20)
+    assert nothing.returncode == 64 and "no socket to serve" in nothing.stderr, nothing.stderr
+    assert not (tmp_path / "state").exists()
+    for option, value in [("--listen", "1.2.3.4:\x1b[31m"), ("--socket", str(tmp_path / "no\x1b[2J" / "s\nx.sock")),
+                          ("--config", str(tmp_path / "no\x1b]0;title\x07"))]:
+        command = ["check", option, value] if option == "--config" else ["serve", option, value, "--config", config]
+        done = run(*command, cwd=tmp_path)
+        assert done.returncode != 0 and "\x1b" not in done.stderr and "\x07" not in done.stderr, (option, done.stderr)
+        assert "?" in done.stderr, (option, done.stderr)
