@@ -13,7 +13,8 @@ internal import Glibc
 ///
 /// Only mappings that are readable, executable, not writable, private and backed by a file are
 /// touched, which is what the dynamic loader makes of a program's or a shared library's code, and
-/// only when none of their pages is a private copy (`Anonymous: 0 kB` in `/proc/self/smaps`). Such
+/// only when none of their pages is a private copy (`Anonymous:` and `Swap:` `0 kB` in
+/// `/proc/self/smaps`). Such
 /// a mapping's pages are the file's, so dropping them loses nothing. A page of code can be a
 /// private copy that exists nowhere else: a library with text relocations (the loader made it
 /// writable, patched it, made it executable again), a debugger's breakpoint, a uprobe; dropping it
@@ -32,7 +33,7 @@ package enum ResidentCode {
     static let readLimit = 4 << 20
 
     /// Drops this process's code pages (see above). Anything unexpected (no `/proc`, a line that
-    /// does not parse, no `Anonymous:` line, `madvise` refusing) leaves that mapping as it was;
+    /// does not parse, no `Anonymous:` or `Swap:` line, `madvise` refusing) leaves that mapping as it was;
     /// nothing here can fail the process.
     package static func release() {
         let pageSize = UInt(bitPattern: sysconf(Int32(_SC_PAGESIZE)))
@@ -43,28 +44,39 @@ package enum ResidentCode {
         }
     }
 
-    /// The code mappings of a `/proc/PID/smaps` text that hold no private copy of a page,
-    /// page-aligned, in order. A mapping whose `Anonymous:` line is missing or not `0 kB` is not
-    /// chosen; a line without its newline at the end (a cut read) is ignored.
+    /// The code mappings of a `/proc/PID/smaps` text that hold no private copy of a page, in memory
+    /// or swapped out, page-aligned, in order. A mapping is chosen only when its `Anonymous:` and
+    /// `Swap:` lines both say `0 kB`; a line without its newline at the end (a cut read) is ignored.
     static func codeMappings(_ smaps: [UInt8], pageSize: UInt) -> [Range<UInt>] {
         var ranges = [Range<UInt>]()
-        // The code mapping whose `Key: value` lines are being read, until its `Anonymous:` line.
+        // The code mapping whose `Key: value` lines are being read, and which of the two said 0 kB.
         var candidate: Range<UInt>?
+        var noAnonymous = false
+        var noSwap = false
         var lineStart = 0
         while let newline = smaps[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
             let line = smaps[lineStart..<newline]
             lineStart = newline + 1
             if isMappingLine(line) {
+                if let range = candidate, noAnonymous, noSwap { ranges.append(range) }
                 candidate = codeMapping(line: line, pageSize: pageSize)
-            } else if let range = candidate, line.starts(with: "Anonymous:".utf8) {
-                let value = line.dropFirst("Anonymous:".utf8.count).split(separator: UInt8(ascii: " "))
-                if value.count == 2, value[0].elementsEqual("0".utf8), value[1].elementsEqual("kB".utf8) {
-                    ranges.append(range)
+                noAnonymous = false
+                noSwap = false
+            } else if candidate != nil {
+                if line.starts(with: "Anonymous:".utf8) {
+                    noAnonymous = isZero(line.dropFirst("Anonymous:".utf8.count))
                 }
-                candidate = nil
+                if line.starts(with: "Swap:".utf8) { noSwap = isZero(line.dropFirst("Swap:".utf8.count)) }
             }
         }
+        if let range = candidate, noAnonymous, noSwap { ranges.append(range) }
         return ranges
+    }
+
+    /// `0 kB` after spaces, nothing else.
+    static func isZero(_ value: ArraySlice<UInt8>) -> Bool {
+        let words = value.split(separator: UInt8(ascii: " "))
+        return words.count == 2 && words[0].elementsEqual("0".utf8) && words[1].elementsEqual("kB".utf8)
     }
 
     /// A mapping's own line (`START-END ...`), not one of the `Key: value` lines about it: its

@@ -69,9 +69,10 @@ struct ResidentCodeTests {
     }
 
     /// An smaps entry: the mapping's line, then what the kernel says about it.
-    static func entry(_ line: String, anonymous: String? = "0 kB") -> String {
+    static func entry(_ line: String, anonymous: String? = "0 kB", swap: String? = "0 kB") -> String {
         line + "\nSize:                 64 kB\nRss:                  64 kB\n"
-            + (anonymous.map { "Anonymous:       \($0)\n" } ?? "") + "VmFlags: rd ex mr mw me sd\n"
+            + (anonymous.map { "Anonymous:       \($0)\n" } ?? "") + "KSM:                   0 kB\n"
+            + (swap.map { "Swap:       \($0)\n" } ?? "") + "VmFlags: rd ex mr mw me sd\n"
     }
 
     /// Only whole lines count: a read cut in the middle of a mapping's entry leaves that mapping out.
@@ -93,6 +94,11 @@ struct ResidentCodeTests {
         for anonymous in ["4 kB", "0", "0 kB trailing", "", " kB", "00 kB", "-0 kB"] as [String?] + [nil] {
             let text = Self.entry(code, anonymous: anonymous)
             #expect(ResidentCode.codeMappings(Array(text.utf8), pageSize: Self.page).isEmpty, "\(anonymous ?? "none")")
+        }
+        // A private copy swapped out is a private copy too.
+        for swap in ["4 kB", "0", ""] as [String?] + [nil] {
+            let text = Self.entry(code, swap: swap)
+            #expect(ResidentCode.codeMappings(Array(text.utf8), pageSize: Self.page).isEmpty, "\(swap ?? "none")")
         }
         // The next mapping's own line never counts for the one before.
         let missingThenClean =
