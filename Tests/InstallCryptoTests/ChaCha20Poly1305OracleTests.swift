@@ -55,20 +55,8 @@ struct ChaCha20Poly1305OracleTests {
             }
             .joined(separator: "\n") + "\n"
 
-        let python3: URL = try #require(PythonOracleTests.python3)
-        let process = Process()
-        process.executableURL = python3
-        process.arguments = ["-c", Self.script]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = try #require(try stdout.fileHandleForReading.readToEnd())
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with the cryptography package failed")
+        let (output, status) = try PythonOracleTests.run(Self.script, input: input)
+        try #require(status == 0, "python3 with the cryptography package failed")
 
         let answers = String(decoding: output, as: UTF8.self).split(separator: "\n")
         try #require(answers.count == cases.count)

@@ -5,6 +5,24 @@ import Testing
 /// Differential test against CPython's hashlib and hmac: 1,000 random (key, message) pairs of
 /// 0-300 bytes each, sent to one python3 process. Skipped only where there is no python3.
 struct PythonOracleTests {
+    /// Runs `script` with python3, `input` on its stdin; its stdout and exit status.
+    static func run(_ script: String, input: String) throws -> (output: Data, status: Int32) {
+        let python3: URL = try #require(Self.python3)
+        let process = Process()
+        process.executableURL = python3
+        process.arguments = ["-c", script]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = try #require(try stdout.fileHandleForReading.readToEnd())
+        process.waitUntilExit()
+        return (output, process.terminationStatus)
+    }
+
     static let python3: URL? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return path.split(separator: ":")
@@ -34,20 +52,8 @@ struct PythonOracleTests {
         }
         let input = pairs.map { hex($0.key) + " " + hex($0.message) }.joined(separator: "\n") + "\n"
 
-        let python3: URL = try #require(Self.python3)
-        let process = Process()
-        process.executableURL = python3
-        process.arguments = ["-c", Self.script]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = try #require(try stdout.fileHandleForReading.readToEnd())
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (output, status) = try Self.run(Self.script, input: input)
+        #expect(status == 0)
 
         let answers = String(decoding: output, as: UTF8.self).split(separator: "\n")
         try #require(answers.count == pairs.count)

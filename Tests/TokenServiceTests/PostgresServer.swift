@@ -176,7 +176,8 @@ final class PostgresServer: Sendable {
         return text
     }
 
-    private static func freePort() -> Int {
+    /// A port nothing listens on once this returns: bound, read back and closed.
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
