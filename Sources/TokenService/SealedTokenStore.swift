@@ -185,6 +185,9 @@ package struct SealedTokenStore: TokenStore {
             if try write() { return true }
             previous = row
         }
-        throw TokenStoreError(detail: "hub \(hubID) kept changing while its tokens were written; try again")
+        // Rekeys that keep resealing the row (each run reseals it once): transient, so "try again"
+        // (exit 75) rather than a failure.
+        throw TokenStoreError(
+            detail: "hub \(hubID) kept changing while its tokens were written; try again", unavailable: true)
     }
 }

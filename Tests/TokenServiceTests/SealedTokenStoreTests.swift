@@ -272,8 +272,33 @@ struct SealedTokenStoreTests {
         #expect(row.refreshToken.value == "eu1-rotated")
     }
 
+    /// A refresh whose row is resealed between its read and its write on every attempt gives up
+    /// with "try again" as a transient failure (exit 75 for `tokens` commands), leaving the row.
+    @Test func aRefreshThatLosesEveryAttemptToRekeysIsToldToTryAgain() throws {
+        try sealed([Self.old]).save(Self.install(7))
+        let rekeyers = [try sealed([Self.new, Self.old]), try sealed([Self.old, Self.new])]
+        var flips = 0
+        let racing = Interposed(inner: try raw(), times: .max) {
+            let result = try rekeyers[flips % 2].rekey()  // sealed under the other key each time
+            flips += 1
+            if result.resealed != 1 { throw TokenStoreError(detail: "the interposed rekey resealed \(result)") }
+        }
+        let refresher = SealedTokenStore(wrapping: racing, keys: [Self.new, Self.old])
+        let error = #expect(throws: TokenStoreError.self) {
+            try refresher.updateTokens(
+                hubID: 7, replacing: "eu1-refresh-secret-7", accessToken: "CK-refreshed", refreshToken: "eu1-rotated",
+                expiresAt: 1_790_009_000, updatedAt: 1_790_007_000)
+        }
+        #expect(error?.unavailable == true)
+        #expect(LifecycleFailure(store: try #require(error)).reason == .storeUnavailable)
+        #expect(flips == SealedTokenStore.attempts)
+        #expect(try sealed([Self.new, Self.old]).install(hubID: 7)?.refreshToken.value == "eu1-refresh-secret-7")
+    }
+
     /// Real threads on real connections: a chain of refreshes (each replacing the one before) while
-    /// rekeys flip the sealing key back and forth. Every refresh succeeds, and the last one is stored.
+    /// rekeys flip the sealing key back and forth. A refresh that loses every attempt to the
+    /// rekeys says "try again" as a transient failure (exit 75) and is tried again, as an app's
+    /// backend does: no refresh finds its row rewritten or fails otherwise, and the last is stored.
     @Test func refreshesAndRekeysRunningAtOnceLoseNothing() throws {
         try sealed([Self.old]).save(Self.install(7))
         let refresher = try sealed([Self.old, Self.new])
@@ -285,11 +310,16 @@ struct SealedTokenStoreTests {
                 do {
                     if thread == 0 {
                         let previous = round == 0 ? "eu1-refresh-secret-7" : "eu1-rotated-\(round - 1)"
-                        let done = try refresher.updateTokens(
-                            hubID: 7, replacing: previous, accessToken: "CK-\(round)",
-                            refreshToken: "eu1-rotated-\(round)",
-                            expiresAt: nil, updatedAt: Int64(round))
-                        if !done { failures.add("refresh \(round) found the row rewritten") }
+                        var done: Bool?
+                        while done == nil {
+                            do {
+                                done = try refresher.updateTokens(
+                                    hubID: 7, replacing: previous, accessToken: "CK-\(round)",
+                                    refreshToken: "eu1-rotated-\(round)",
+                                    expiresAt: nil, updatedAt: Int64(round))
+                            } catch let error as TokenStoreError where error.unavailable {}  // rekeys end
+                        }
+                        if done != true { failures.add("refresh \(round) found the row rewritten") }
                     } else {
                         _ = try rekeyers[round % 2].rekey()
                     }
@@ -453,18 +483,22 @@ struct SealedTokenStoreTests {
 final class Interposed: TokenStore, @unchecked Sendable {
     let inner: any TokenStore
     private let lock = NSLock()
-    private var pending: (() throws -> Void)?
+    private let interpose: () throws -> Void
+    private var remaining: Int
     private(set) var interposed = false
 
-    init(inner: any TokenStore, _ interpose: @escaping () throws -> Void) {
+    /// Runs `interpose` before the first `times` conditional writes.
+    init(inner: any TokenStore, times: Int = 1, _ interpose: @escaping () throws -> Void) {
         self.inner = inner
-        pending = interpose
+        self.interpose = interpose
+        remaining = times
     }
 
     private func interposeOnce() throws(TokenStoreError) {
         let body: (() throws -> Void)? = lock.withLock {
-            defer { pending = nil }
-            return pending
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            return interpose
         }
         guard let body else { return }
         interposed = true
