@@ -193,8 +193,8 @@ for ((round = 1; round <= rounds; round++)); do
         timeout $((duration + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 5s \
             --latency "$base$path" >"$out"
         after_cpu=$(cpu_ticks "$pid")
-        kill "$sampler" 2>/dev/null
-        wait "$sampler" 2>/dev/null
+        kill "$sampler" 2>/dev/null || true # the row without a responder has no sampler left
+        wait "$sampler" 2>/dev/null || true
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$path" "$out" "$(peak_kib "$pid")" \
             "$(cat "$work/rss-under-load")" "$(pss_kib "$pid")" \
             $((after_cpu - before_cpu)) "$before_load" "$(load1)" >>"$meta"

@@ -22,25 +22,50 @@ package enum Parameters {
     /// for the body the adapter discards. Every other parameter is counted against the limit but
     /// never turned into a `String`: building and hashing the twenty-odd names nginx sends cost more
     /// than the whole flow of a page.
-    private enum Name: Int, CaseIterable {
+    private enum Name {
         case requestURI, method, cookie, scriptName, pathInfo, queryString, contentLength
 
-        static let bytes: [[UInt8]] = [
-            "REQUEST_URI", "REQUEST_METHOD", "HTTP_COOKIE", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
-            "CONTENT_LENGTH",
-        ].map { Array($0.utf8) }
-
-        /// Which of the names this is; the length rules out nearly every other parameter at once.
-        static func index(of name: UnsafeRawBufferPointer) -> Int? {
-            let candidates: [Name]
+        /// Which of the names this is. The length rules out nearly every other parameter at once,
+        /// and the candidates of a length are compared in place: no array is built per parameter.
+        static func of(_ name: UnsafeRawBufferPointer) -> Name? {
             switch name.count {
-            case 9: candidates = [.pathInfo]
-            case 11: candidates = [.requestURI, .cookie, .scriptName]
-            case 12: candidates = [.queryString]
-            case 14: candidates = [.method, .contentLength]
-            default: return nil
+            case 9: if Parameters.equal(name, "PATH_INFO") { return .pathInfo }
+            case 11:
+                if Parameters.equal(name, "REQUEST_URI") { return .requestURI }
+                if Parameters.equal(name, "HTTP_COOKIE") { return .cookie }
+                if Parameters.equal(name, "SCRIPT_NAME") { return .scriptName }
+            case 12: if Parameters.equal(name, "QUERY_STRING") { return .queryString }
+            case 14:
+                if Parameters.equal(name, "REQUEST_METHOD") { return .method }
+                if Parameters.equal(name, "CONTENT_LENGTH") { return .contentLength }
+            default: break
             }
-            return candidates.first { Parameters.equal(bytes[$0.rawValue], name) }?.rawValue
+            return nil
+        }
+    }
+
+    /// Where the values of the names above are, the last of each name kept: stored fields, not
+    /// an array allocated per request, pointing into libfcgi's parameters (valid until the request
+    /// is finished), so only the values the request needs become strings.
+    private struct Values {
+        var requestURI: UnsafeRawBufferPointer?
+        var method: UnsafeRawBufferPointer?
+        var cookie: UnsafeRawBufferPointer?
+        var scriptName: UnsafeRawBufferPointer?
+        var pathInfo: UnsafeRawBufferPointer?
+        var queryString: UnsafeRawBufferPointer?
+        var contentLength: UnsafeRawBufferPointer?
+
+        mutating func set(_ name: Name, _ value: UnsafeRawBufferPointer) {
+            switch name {
+            case .requestURI: requestURI = value
+            case .method: method = value
+            case .cookie: cookie = value
+            case .scriptName: scriptName = value
+            case .pathInfo: pathInfo = value
+            case .queryString: queryString = value
+            case .contentLength: contentLength = value
+            }
         }
     }
 
@@ -50,17 +75,21 @@ package enum Parameters {
     package static func readRequest(
         _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, limit: Limit
     ) -> (request: Request, contentLength: String?)? {
-        var values = [String?](repeating: nil, count: Name.allCases.count)
+        var values = Values()
         let complete = scan(array, limit: limit) { name, value in
-            guard let index = Name.index(of: name) else { return }
-            values[index] = String(decoding: value, as: UTF8.self)
+            if let name = Name.of(name) { values.set(name, value) }
         }
         guard complete else { return nil }
+        func string(_ bytes: UnsafeRawBufferPointer?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        let requestURI = string(values.requestURI)
+        // `Request` reads SCRIPT_NAME, PATH_INFO and QUERY_STRING only without a REQUEST_URI
+        // (nginx and Apache always send one).
+        let fallback = requestURI?.isEmpty ?? true
         let request = Request(
-            method: values[Name.method.rawValue], requestURI: values[Name.requestURI.rawValue],
-            scriptName: values[Name.scriptName.rawValue], pathInfo: values[Name.pathInfo.rawValue],
-            queryString: values[Name.queryString.rawValue], cookieHeader: values[Name.cookie.rawValue])
-        return (request, values[Name.contentLength.rawValue])
+            method: string(values.method), requestURI: requestURI,
+            scriptName: fallback ? string(values.scriptName) : nil, pathInfo: fallback ? string(values.pathInfo) : nil,
+            queryString: fallback ? string(values.queryString) : nil, cookieHeader: string(values.cookie))
+        return (request, string(values.contentLength))
     }
 
     /// Reads a `NAME=value` array terminated by a null pointer (libfcgi's `envp`, or `environ`) into
@@ -92,19 +121,21 @@ package enum Parameters {
             // Compared before adding: `total` never exceeds the limit, so the subtraction cannot wrap.
             guard length <= limit.totalBytes - total else { return false }
             total += length
-            let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             // An entry without `=` is no parameter; the name is up to the first `=`, the value may hold more.
-            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            guard let found = memchr(entry, Int32(UInt8(ascii: "=")), length) else { continue }
+            let equals = UnsafeRawPointer(found) - UnsafeRawPointer(entry)
             body(
-                UnsafeRawBufferPointer(rebasing: bytes[..<equals]),
-                UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
+                UnsafeRawBufferPointer(start: entry, count: equals),
+                UnsafeRawBufferPointer(start: UnsafeRawPointer(found) + 1, count: length - equals - 1))
         }
         return true
     }
 
-    fileprivate static func equal(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        name.count == bytes.count
-            && name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+    /// Whether `bytes` are exactly `name` (an ASCII literal, so a static string's bytes in place).
+    fileprivate static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { literal in
+            literal.count == bytes.count && memcmp(literal.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        }
     }
 
     /// The process environment, read the same way (last value wins), for configuration and CGI mode.

@@ -14,17 +14,20 @@ enum RequestBody {
     static func drainAndClose(_ fd: Int32, deadline: Int64) {
         defer { close(fd) }
         guard shutdown(fd, Int32(SHUT_WR)) == 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let now = MonotonicClock.microseconds()
-            guard now < deadline else { return }
-            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&waiting, 1, Int32(clamping: (deadline - now + 999) / 1000))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { return }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
+        // Read into and dropped: a buffer on the stack (Swift puts up to 1 KiB there), never zeroed,
+        // as this runs for every request; the usual read is the peer's close, which brings nothing.
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { buffer in
+            while true {
+                let now = MonotonicClock.microseconds()
+                guard now < deadline else { return }
+                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&waiting, 1, Int32(clamping: (deadline - now + 999) / 1000))
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0 else { return }
+                let count = read(fd, buffer.baseAddress, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return }
+            }
         }
     }
 

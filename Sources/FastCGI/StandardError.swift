@@ -24,9 +24,15 @@ package enum StandardError {
 
     /// Queues a line that already ends in a newline; written within `flushInterval`.
     package static func queue(lineBytes: [UInt8]) {
+        queue { $0.append(contentsOf: lineBytes) }
+    }
+
+    /// Queues the line `write` appends (ending in a newline) straight onto the queue, under its
+    /// lock: no line is built apart, allocated and copied for each request.
+    package static func queue(_ write: (inout [UInt8]) -> Void) {
         startFlusher()
         queued.withLock { queued in
-            queued.append(contentsOf: lineBytes)
+            write(&queued)
             if queued.count >= queueLimit { writeOut(&queued) }
         }
     }

@@ -92,35 +92,38 @@ final class WorkerPool: Sendable {
             response = .requestTooLarge()
         }
         let bytes = response.serialized()
-        // One write: the response leaves in as few records as libfcgi's buffer allows. A failure
-        // here is a client that went away (EPIPE); SIGPIPE is ignored, and there is no one to tell.
+        // Into libfcgi's buffer; it leaves with the end of the request in one write (`finish`). A
+        // failure is a client that went away (EPIPE); SIGPIPE is ignored, and there is no one to tell.
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), request.pointee.out)
             }
         }
-        // Logged before the response is flushed: a client that sends its next request only after
+        // Logged before the response leaves: a client that sends its next request only after
         // reading this answer then always finds this line first, whichever thread answers next.
         log(response, MonotonicClock.microseconds() - started)
         finish(request)
     }
 
-    /// Flushes the response and the end of the request, then closes the connection after a drain
+    /// Sends the response and the end of the request, then closes the connection after a drain
     /// bounded by `drainMilliseconds`. Each connection serves one request: one whose body was left
     /// unread cannot carry another.
     ///
     /// libfcgi's own close reads until the peer closes, waiting up to 2 s for each read: a client
     /// that trickles a body through the web server would hold the thread for as long as it likes.
-    /// So libfcgi closes its descriptor plainly (detached), and a copy of it keeps the connection
-    /// open for our bounded drain.
+    /// So the request is finished as a kept connection: libfcgi writes what it buffered, the end of
+    /// the stream and the end of the request in one write and leaves the connection to us for our
+    /// bounded drain. When that write failed (the peer is gone) libfcgi closes the connection
+    /// itself, plainly (detached), and says so with an `ipcFd` of -1.
     private func finish(_ request: UnsafeMutablePointer<FCGX_Request>) {
-        FCGX_FFlush(request.pointee.out)
-        let deadline = MonotonicClock.microseconds() + Int64(Self.drainMilliseconds) * 1000
-        let copy = fcntl(request.pointee.ipcFd, F_DUPFD_CLOEXEC, Int32(0))
-        request.pointee.keepConnection = 0
+        request.pointee.keepConnection = 1
         request.pointee.detached = 1
         FCGX_Finish_r(request)
-        if copy >= 0 { RequestBody.drainAndClose(copy, deadline: deadline) }
+        let connection = request.pointee.ipcFd
+        guard connection >= 0 else { return }
+        request.pointee.ipcFd = -1
+        let deadline = MonotonicClock.microseconds() + Int64(Self.drainMilliseconds) * 1000
+        RequestBody.drainAndClose(connection, deadline: deadline)
     }
 
     /// A failed accept that is not the stop: a connection reset before we took it or an accept

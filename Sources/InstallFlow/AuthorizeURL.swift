@@ -36,7 +36,7 @@ package struct AuthorizeURL: Sendable {
         if let hubID, let pinnedStem {
             url = pinnedStem + hubID + "/authorize?" + query + state
         } else {
-            url = prefix + state
+            url = .concatenating(prefix, state)
         }
         if let challenge { url += "&code_challenge=" + challenge + "&code_challenge_method=S256" }
         return url

@@ -21,7 +21,7 @@ package struct BindingCookie: Sendable {
     }
 
     package func setCookie(_ value: [UInt8]) -> String {
-        name + "=" + Base64URL.encode(value) + attributes
+        .concatenating(name, "=", Base64URL.encode(value), attributes)
     }
 
     package enum Found: Sendable, Equatable {

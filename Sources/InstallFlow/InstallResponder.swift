@@ -15,6 +15,8 @@ package final class InstallResponder: Sendable {
     let authorize: AuthorizeURL
     /// Every page as a finished response, built once.
     let prebuilt: [Page: Response]
+    /// The landing page's, the one asked for most, without the dictionary lookup.
+    private let landing: Response
     let pages: Pages
     let health: Response
     private let requestIDPrefix: String
@@ -58,6 +60,7 @@ package final class InstallResponder: Sendable {
             ).prepared()
         }
         self.prebuilt = prebuilt
+        landing = prebuilt[.landing]!
         health = Response(
             status: 200,
             headers: Self.securityHeaders + [
@@ -90,7 +93,8 @@ package final class InstallResponder: Sendable {
     }
 
     package func respond(to request: Request) -> Response {
-        let requestID = requestIDPrefix + "-" + String(requestCounter.add(1, ordering: .relaxed).newValue)
+        let requestID = String.concatenating(
+            requestIDPrefix, "-", String(requestCounter.add(1, ordering: .relaxed).newValue))
         var response = route(request, requestID: requestID)
         response.requestID = requestID
         if request.method == "HEAD" { response.omitsBody = true }
@@ -120,7 +124,7 @@ package final class InstallResponder: Sendable {
     }
 
     func page(_ page: Page, route: String, reason: String = "ok") -> Response {
-        var response = prebuilt[page]!
+        var response = page == .landing ? landing : prebuilt[page]!
         response.route = route
         response.reason = reason
         return response

@@ -34,7 +34,7 @@ package struct JSONWriter: Sendable {
     package mutating func field(_ name: String, plainASCII value: String) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: value.utf8)
+        bytes.appendUTF8(value)
         bytes.append(UInt8(ascii: "\""))
     }
 
@@ -53,20 +53,26 @@ package struct JSONWriter: Sendable {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name.utf8)
-        bytes.append(contentsOf: "\":".utf8)
+        bytes.appendUTF8(name)
+        bytes.appendASCII("\":")
     }
 
-    private mutating func appendDecimal(_ value: Int64) {
+    private mutating func appendDecimal(_ value: Int64) { Self.appendDecimal(value, to: &bytes) }
+
+    private mutating func appendString(_ value: String) { Self.appendString(value, to: &bytes) }
+
+    /// `value` in decimal, as JSON writes a number.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
         if value < 0 {
             bytes.append(contentsOf: String(value).utf8)
             return
         }
-        if value >= 10 { appendDecimal(value / 10) }
+        if value >= 10 { appendDecimal(value / 10, to: &bytes) }
         bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
-    private mutating func appendString(_ value: String) {
+    /// `value` as a JSON string: quoted, and escaped where it must be.
+    static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         // Log fields are almost always printable ASCII with nothing to escape: copied whole.
         var plain = true
@@ -76,7 +82,7 @@ package struct JSONWriter: Sendable {
             break
         }
         if plain {
-            bytes.append(contentsOf: value.utf8)
+            bytes.appendUTF8(value)
             bytes.append(UInt8(ascii: "\""))
             return
         }

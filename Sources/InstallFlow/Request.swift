@@ -30,7 +30,7 @@ package struct Request: Sendable {
         method: String?, requestURI: String?, scriptName: String?, pathInfo: String?, queryString: String?,
         cookieHeader: String?
     ) {
-        let uri: String
+        var uri: String
         if let requestURI, !requestURI.isEmpty {
             uri = requestURI
         } else {
@@ -39,8 +39,9 @@ package struct Request: Sendable {
             let query = queryString ?? ""
             uri = query.isEmpty ? path : path + "?" + query
         }
-        let utf8 = uri.utf8
-        if let mark = utf8.firstIndex(of: UInt8(ascii: "?")) {
+        // Searched in the contiguous bytes (a String.UTF8View search goes through its index type).
+        if let offset = uri.withUTF8({ $0.firstIndex(of: UInt8(ascii: "?")) }) {
+            let mark = uri.utf8.index(uri.utf8.startIndex, offsetBy: offset)
             path = String(uri[..<mark])
             query = String(uri[uri.index(after: mark)...])
         } else {

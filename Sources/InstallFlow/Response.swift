@@ -61,38 +61,37 @@ package struct Response: Sendable {
     }
 
     /// The CGI/FastCGI response: `Status:` line, headers, blank line, body, as one buffer so the
-    /// adapter writes it with one call. Built as bytes into one allocation of the right size: this
-    /// runs for every request (but a prepared page's bytes are only copied out).
+    /// adapter writes it with one call. Built as bytes into one allocation of exactly the right
+    /// size, each piece copied whole: this runs for every request (but a prepared page's bytes are
+    /// only copied out).
     package func serialized() -> [UInt8] {
         if let wire { return omitsBody ? wire.head : wire.full }
         let reason = Response.reasonPhrase(status)
+        let statusText = String(status)
+        let lengthText = String(body.count)
         let bodyCount = omitsBody ? 0 : body.count
-        var capacity = "Status: 000 \r\nContent-Length: \r\n\r\n".utf8.count + reason.utf8.count + 20 + bodyCount
+        var capacity = "Status:  \r\nContent-Length: \r\n\r\n".utf8.count + statusText.utf8.count + reason.utf8.count
+            + lengthText.utf8.count + bodyCount
         for header in headers { capacity += header.name.utf8.count + header.value.utf8.count + 4 }
-        var out = [UInt8]()
-        out.reserveCapacity(capacity)
-        out.append(contentsOf: "Status: ".utf8)
-        Self.appendDecimal(status, to: &out)
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: reason.utf8)
-        out.append(contentsOf: "\r\n".utf8)
-        for header in headers {
-            out.append(contentsOf: header.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: header.value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var writer = ByteWriter(buffer)
+            writer.put("Status: ")
+            writer.put(statusText)
+            writer.put(" ")
+            writer.put(reason)
+            writer.put("\r\n")
+            for header in headers {
+                writer.put(header.name)
+                writer.put(": ")
+                writer.put(header.value)
+                writer.put("\r\n")
+            }
+            writer.put("Content-Length: ")
+            writer.put(lengthText)
+            writer.put("\r\n\r\n")
+            if !omitsBody { body.withUnsafeBufferPointer { writer.put($0) } }
+            count = writer.count
         }
-        out.append(contentsOf: "Content-Length: ".utf8)
-        Self.appendDecimal(body.count, to: &out)
-        out.append(contentsOf: "\r\n\r\n".utf8)
-        if !omitsBody { out.append(contentsOf: body) }
-        return out
-    }
-
-    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { return out.append(contentsOf: String(value).utf8) }
-        if value >= 10 { appendDecimal(value / 10, to: &out) }
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func reasonPhrase(_ status: Int) -> String {
@@ -111,5 +110,47 @@ package struct Response: Sendable {
         case 503: "Service Unavailable"
         default: "Status"
         }
+    }
+}
+
+/// Copies whole pieces into a buffer sized for them in advance (see `Response.serialized`); a
+/// piece that would not fit traps rather than write past the end.
+struct ByteWriter {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        precondition(bytes.count <= buffer.count - count, "ByteWriter: more bytes than were counted")
+        (buffer.baseAddress! + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func put(_ text: String) {
+        // Every string here is native or a literal: its bytes are there to copy, no copy is made.
+        if text.utf8.withContiguousStorageIfAvailable({ put($0) }) == nil {
+            var text = text
+            text.withUTF8 { put($0) }
+        }
+    }
+}
+
+extension String {
+    /// `first + second + third + fourth` in one allocation of the right size: `+` grows and copies
+    /// the string at each step, which cost a redirect's cookie and URL more than their bytes.
+    static func concatenating(_ first: String, _ second: String, _ third: String = "", _ fourth: String = "")
+        -> String
+    {
+        var joined = String()
+        joined.reserveCapacity(first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count)
+        joined.append(first)
+        joined.append(second)
+        joined.append(third)
+        joined.append(fourth)
+        return joined
     }
 }

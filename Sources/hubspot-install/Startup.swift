@@ -63,10 +63,11 @@ enum Startup {
         }
     }
 
-    /// One JSON line per request on stderr, written in one call.
+    /// One JSON line per request on stderr, queued and written with others in one call.
     @Sendable static func logRequest(_ response: Response, durationMicroseconds: Int64) {
-        StandardError.queue(
-            lineBytes: AccessLog.lineBytes(
-                response, durationMicroseconds: durationMicroseconds, unixTime: WallClock.now()))
+        let now = WallClock.now()
+        StandardError.queue { queued in
+            AccessLog.append(response, durationMicroseconds: durationMicroseconds, unixTime: now, to: &queued)
+        }
     }
 }

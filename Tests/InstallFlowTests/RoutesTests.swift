@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import InstallFlow
@@ -102,6 +103,47 @@ struct RoutesTests {
         #expect(line.hasPrefix(#"{"time":"2026-09-21T14:13:20.500Z","request_id":""#))
         #expect(line.contains(#""route":"callback","status":303,"duration_us":1234,"reason":"ok"}"#))
         #expect(!line.contains("secret-code") && !line.contains(state) && !line.contains(cookie))
+    }
+}
+
+struct AccessLogTests {
+    /// What the C library says the time is, in the log's format.
+    static func reference(_ unixTime: Double) -> String {
+        var seconds = time_t(unixTime.rounded(.down))
+        let millis = Int((unixTime - Double(seconds)) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func padded(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return padded(parts.tm_year + 1900, 4) + "-" + padded(parts.tm_mon + 1, 2) + "-" + padded(parts.tm_mday, 2)
+            + "T" + padded(parts.tm_hour, 2) + ":" + padded(parts.tm_min, 2) + ":" + padded(parts.tm_sec, 2) + "."
+            + padded(Int32(millis), 3) + "Z"
+    }
+
+    @Test func timestampsAgreeWithTheCLibrary() {
+        // Epoch, leap days (2000 is a leap year, 1900 and 2100 are not), year ends, the last
+        // millisecond of 9999, a time before 1970, and a day every 97 days for five centuries.
+        var times: [Double] = [
+            0, 0.001, 0.999, 86_399.5, 951_782_400, 951_868_799.25, 4_107_542_400, 4_107_456_000, -2_203_891_200,
+            -2_208_988_800, 1_790_000_000.5, 253_402_300_799.999, -1, -86_400.75, 1_704_067_199.999,
+        ]
+        for day in stride(from: -25_567, through: 157_000, by: 97) { times.append(Double(day) * 86_400 + 45_296.789) }
+        for time in times {
+            #expect(AccessLog.timestamp(time) == Self.reference(time), "unix time \(time)")
+        }
+    }
+
+    @Test func hookDiagnosticsAreEscapedAndTheLineEndsOnce() throws {
+        var response = Response(status: 502, headers: [], body: [], reason: "hook_failed", route: "callback")
+        response.requestID = "AbCdEfGh-12"
+        response.diagnostics = "exit 1: \"bad\"\n\\ \u{1}"
+        let line = String(
+            decoding: AccessLog.lineBytes(response, durationMicroseconds: 0, unixTime: 1_790_000_000), as: UTF8.self)
+        #expect(
+            line == #"{"time":"2026-09-21T14:13:20.000Z","request_id":"AbCdEfGh-12","route":"callback","status":502,"#
+                + #""duration_us":0,"reason":"hook_failed","hook":"exit 1: \"bad\"\n\\ \u0001"}"# + "\n")
     }
 }
 
