@@ -132,3 +132,31 @@ def test_sigint_stops_an_idle_responder_at_once(started):
     assert responder.process.wait(10) == 0
     assert time.monotonic() - began < 2
     assert not responder.socket_path.exists()
+
+
+def test_a_hook_never_inherits_a_connection(tmp_path):
+    """A hook started while other connections are open (idle clients held by other threads, and
+    the callback's own, from nginx) holds none of them: each is accepted close-on-exec. The hook
+    lists its descriptors as the kernel handed them over; a shell opens no socket of its own."""
+    from harness import Stack
+    stack = Stack(tmp_path / "stack", threads=4)
+    try:
+        listing = stack.hook.runs_dir / "descriptors"
+        stack.hook.path.write_text(
+            "#!/bin/sh\n"
+            f"for fd in /proc/$$/fd/*; do echo \"${{fd##*/}} $(readlink \"$fd\")\"; done > '{listing}'\n"
+            "cat > /dev/null\nexit 1\n")
+        idle = []
+        for _ in range(2):
+            connection = socket.socket(socket.AF_UNIX)
+            connection.connect(str(stack.responder.socket_path))
+            idle.append(connection)
+        _, state, cookie = stack.authorize()
+        stack.callback(state, cookie)
+        wait_for(listing.exists, what="the hook's descriptor listing")
+        lines = listing.read_text().splitlines()
+        assert lines and not [line for line in lines if "socket:" in line], lines
+        for connection in idle:
+            connection.close()
+    finally:
+        stack.stop()
