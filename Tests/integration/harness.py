@@ -537,7 +537,7 @@ def state_key_id(key: str) -> bytes:
 
 
 def state_fields(state: str) -> dict:
-    """version, key id and issued-at of a state (StateToken.swift: 1 | 4 | 8 | 32 | 32 bytes)."""
+    """version, key id and issued-at of a state (StateSigner.swift: 1 | 4 | 8 | 32 | 32 bytes)."""
     import base64
     raw = base64.urlsafe_b64decode(state + "=" * (-len(state) % 4))
     return {"version": raw[0], "key_id": raw[1:5], "issued_at": int.from_bytes(raw[5:13], "big")}

@@ -30,7 +30,7 @@ def unb64(text: str) -> bytes:
 
 
 def with_issued_at(state: str, issued_at: int, cookie_pair: str = None) -> str:
-    """The state with its issued-at replaced (StateToken.swift: version 1 | key id 4 | issued-at 8 |
+    """The state with its issued-at replaced (StateSigner.swift: version 1 | key id 4 | issued-at 8 |
     nonce 32 | tag 32). With the cookie, the tag is made afresh with the state key, exactly as the
     responder signs, so the state verifies and only its age is wrong; without, the old tag stays
     (a browser with no cookie cannot have the tag checked anyway)."""

@@ -1,25 +1,6 @@
 internal import InstallCrypto
 
-/// Why a state was refused. The raw value is the reason word of the log line.
-package enum StateRejection: String, Error, Sendable, Equatable {
-    case malformed = "state_malformed"
-    case unknownVersion = "state_version"
-    case unknownKey = "state_unknown_key"
-    case bindingMissing = "binding_missing"
-    case badTag = "state_bad_tag"
-    case expired = "state_expired"
-    case fromTheFuture = "state_future"
-}
-
-/// What a verified state tells the callback.
-package struct VerifiedState: Sendable, Equatable {
-    package var issuedAt: Int64
-    package var nonce: [UInt8]
-    /// The id of the key the state names (the one that verified it, once verified).
-    package var keyID: [UInt8]
-}
-
-/// The signed `state` of one round trip (DESIGN.md §5).
+/// Mints and verifies the signed `state` of one round trip (docs/design.md).
 ///
 /// Layout, fixed width, 77 bytes, base64url without padding (103 characters):
 /// `version (1) | key id (4) | issued-at, big-endian Unix seconds (8) | nonce (32) | tag (32)`.
@@ -79,7 +60,7 @@ package struct StateSigner: Sendable {
         let claims = Self.claims(of: token)
         if claims.issuedAt > now + Self.futureAllowance { return .failure(.fromTheFuture) }
         if isExpired(issuedAt: claims.issuedAt, now: now) { return .failure(.expired) }
-        return .success(claims)
+        return .success(VerifiedState(verified: claims))
     }
 
     /// Whether a state issued at `issuedAt` is older than the TTL. The issued-at may come from a
@@ -91,7 +72,7 @@ package struct StateSigner: Sendable {
 
     /// What a well-formed state of ours claims, unverified: for choosing the words of a refusal
     /// when the browser brought no cookie to verify it with. Never a reason to let a callback in.
-    package func unverifiedClaims(_ text: String) -> VerifiedState? {
+    package func unverifiedClaims(_ text: String) -> StateClaims? {
         guard text.utf8.count == Self.encodedLength, let token = Base64URL.decode(text), token.count == Self.byteCount,
             token[0] == Self.version, keys.contains(where: { $0.id.elementsEqual(token[1..<5]) })
         else { return nil }
@@ -99,10 +80,10 @@ package struct StateSigner: Sendable {
     }
 
     /// Issued-at and nonce of a decoded token of the right length.
-    private static func claims(of token: [UInt8]) -> VerifiedState {
+    private static func claims(of token: [UInt8]) -> StateClaims {
         var issuedAt: UInt64 = 0
         for byte in token[5..<13] { issuedAt = issuedAt << 8 | UInt64(byte) }
-        return VerifiedState(
+        return StateClaims(
             issuedAt: Int64(bitPattern: issuedAt), nonce: Array(token[13..<payloadByteCount]), keyID: Array(token[1..<5]))
     }
 
