@@ -2,7 +2,7 @@ import InstallFlow
 
 extension Response {
     /// The adapter's one answer of its own: parameters too large to read safely never reach the flow.
-    /// It carries the headers every response carries (DESIGN.md §4) and says nothing of the request.
+    /// It carries the headers every response carries (docs/design.md) and says nothing of the request.
     static func requestTooLarge() -> Response {
         Response(
             status: 400,

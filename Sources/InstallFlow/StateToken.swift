@@ -19,7 +19,7 @@ package struct VerifiedState: Sendable, Equatable {
     package var keyID: [UInt8]
 }
 
-/// The signed `state` of one round trip (DESIGN.md §5).
+/// The signed `state` of one round trip (docs/design.md).
 ///
 /// Layout, fixed width, 77 bytes, base64url without padding (103 characters):
 /// `version (1) | key id (4) | issued-at, big-endian Unix seconds (8) | nonce (32) | tag (32)`.
