@@ -52,6 +52,9 @@ for run in address:asan thread:tsan; do
   status=$?
   grep -E "^(✘|✔ Test run with)|error:|WARNING: ThreadSanitizer|ERROR: AddressSanitizer|SUMMARY: " \
     "$results/$sanitizer.log" | head -20
+  # The first report in full: its summary line alone names neither the test nor the stack.
+  awk '/^WARNING: ThreadSanitizer|^==[0-9]+==ERROR: (Address|Leak)Sanitizer/ { on = 1 }
+       on { print; if (++n >= 80 || /^SUMMARY: /) exit }' "$results/$sanitizer.log"
   echo "sanitize=$sanitizer: exit $status in $((SECONDS - started))s"
   if [ "$status" -eq 0 ]; then echo "pass sanitize-$sanitizer"; else echo "fail sanitize-$sanitizer"; fi >>"$results/extra"
 done

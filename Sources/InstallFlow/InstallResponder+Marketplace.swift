@@ -23,7 +23,7 @@ extension InstallResponder {
         // A link scanner's HEAD never mints, verifies or uses anything.
         if request.method == "HEAD" {
             return Response(
-                status: 204, headers: Self.securityHeaders + [.init("Cache-Control", "no-store")], body: [],
+                status: 204, headers: Response.Header.security + [.init("Cache-Control", "no-store")], body: [],
                 reason: "head_ignored", route: Self.marketplaceRoute)
         }
         // The return URL first, alone: once it has passed, every other refusal can offer the way back.
@@ -80,7 +80,7 @@ extension InstallResponder {
         let (state, binding, _) = mintState(cookieHeader: request.cookieHeader)
         return Response(
             status: 303,
-            headers: Self.securityHeaders + [
+            headers: Response.Header.security + [
                 .init("Location", returnURL.adding(state: state)),
                 .init("Set-Cookie", crossSiteCookie.setCookie(binding)),
                 .init("Cache-Control", "no-store"),
@@ -152,7 +152,7 @@ extension InstallResponder {
     private func runHook(_ grant: AuthorizationGrant, returnURL: ReturnURL) -> Response {
         do {
             let outcome = try hook.exchange(grant)
-            let headers = Self.securityHeaders + [
+            let headers = Response.Header.security + [
                 .init("Location", returnURL.text), .init("Cache-Control", "no-store"),
             ]
             var response = Response(status: 303, headers: headers, body: [], reason: "ok", route: Self.marketplaceRoute)

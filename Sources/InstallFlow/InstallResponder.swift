@@ -63,7 +63,7 @@ package final class InstallResponder: Sendable {
         landing = prebuilt[.landing]!
         health = Response(
             status: 200,
-            headers: Self.securityHeaders + [
+            headers: Response.Header.security + [
                 .init("Content-Type", "text/plain; charset=utf-8"),
                 .init("Cache-Control", "no-store"),
             ],
@@ -72,16 +72,7 @@ package final class InstallResponder: Sendable {
         requestIDPrefix = Base64URL.encode(environment.randomBytes(6))
     }
 
-    static let securityHeaders: [Response.Header] = [
-        .init("X-Content-Type-Options", "nosniff"),
-        .init("Referrer-Policy", "no-referrer"),
-        .init(
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
-        ),
-        .init("X-Frame-Options", "DENY"),
-    ]
-    static let pageHeaders = securityHeaders + [.init("Content-Type", "text/html; charset=utf-8")]
+    static let pageHeaders = Response.Header.security + [.init("Content-Type", "text/html; charset=utf-8")]
 
     /// The headers a page is served with, wherever its body comes from.
     static func headers(of page: Page) -> [Response.Header] {
@@ -201,7 +192,7 @@ package final class InstallResponder: Sendable {
         }
         return Response(
             status: 302,
-            headers: Self.securityHeaders + [
+            headers: Response.Header.security + [
                 .init("Location", authorize.url(state: state, challenge: challenge, hubID: hubID)),
                 .init("Set-Cookie", cookie.setCookie(binding)),
                 .init("Cache-Control", "no-store"),
@@ -214,7 +205,7 @@ package final class InstallResponder: Sendable {
     /// A HEAD (a link scanner, a prefetch) never calls the hook and never uses up a state.
     private func headOfCallback() -> Response {
         Response(
-            status: 204, headers: Self.securityHeaders + [.init("Cache-Control", "no-store")], body: [],
+            status: 204, headers: Response.Header.security + [.init("Cache-Control", "no-store")], body: [],
             reason: "head_ignored", route: "callback")
     }
 
@@ -273,7 +264,7 @@ package final class InstallResponder: Sendable {
             let outcome = try hook.exchange(grant)
             var response = Response(
                 status: 303,
-                headers: Self.securityHeaders + [
+                headers: Response.Header.security + [
                     .init("Location", Self.safeRedirect(outcome.redirect) ?? configuration.successURL),
                     .init("Cache-Control", "no-store"),
                 ],

@@ -51,6 +51,8 @@ def test_oversized_parameters_are_refused_and_the_responder_carries_on(started):
     status, headers, _ = get(responder.socket_path, "/", extra=[("HTTP_COOKIE", "a=" + "x" * 70_000)])
     assert status == 400
     assert dict(headers)["X-Content-Type-Options"] == "nosniff"
+    assert dict(headers)["X-Frame-Options"] == "DENY"
+    assert dict(headers)["Content-Security-Policy"].startswith("default-src 'none'")
     assert responder.access_lines(at_least=1)[-1]["reason"] == "request_too_large"
     assert get(responder.socket_path, "/healthz")[0] == 200
 
