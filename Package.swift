@@ -45,11 +45,11 @@ let package = Package(
         ),
         .target(name: "FastCGI", dependencies: ["InstallFlow", "CFastCGI"], swiftSettings: strict),
         // The responder's command line, read by hand: swift-argument-parser and the Foundation it
-        // links in were 40% of the code every worker maps (README: Benchmarks).
+        // links in were 40% of the code every worker maps (Benchmarks/README.md).
         .target(name: "ResponderCommandLine", swiftSettings: strict),
         // The responder. The Swift runtime is linked in statically: loading its shared libraries
-        // costs a CGI request more CPU than answering it, and each process 2.6 MiB more RSS (README:
-        // CGI benchmark). The toolchain's lld packs the 27,000 relative relocations of the
+        // costs a CGI request more CPU than answering it, and each process 2.6 MiB more RSS (the
+        // CGI benchmark of Benchmarks/README.md). The toolchain's lld packs the 27,000 relative relocations of the
         // position-independent executable into 5 KB (DT_RELR, glibc 2.36) instead of 610 KB that
         // every process reads at start: 0.5 MiB less RSS per process. `Linker/static` comes first on the
         // library path: its `libstdc++.so` is a linker script naming the static libstdc++ and its
@@ -75,13 +75,13 @@ let package = Package(
             swiftSettings: strict
         ),
         // Fuzz harnesses for every parser of outside input; `Tests/fuzz.sh` builds `install-fuzz` with
-        // libFuzzer (README: fuzzing), a normal build replays inputs with it.
+        // libFuzzer (docs/testing.md: fuzzing), a normal build replays inputs with it.
         .target(
             name: "FuzzHarnesses",
             dependencies: ["InstallCrypto", "InstallFlow", "HookRunner", "TokenService", "FastCGI"],
             swiftSettings: strict),
         .executableTarget(name: "install-fuzz", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
-        // Benchmarks are not tests: `swift run -c release install-bench` (see README).
+        // Benchmarks are not tests: `swift run -c release install-bench` (see Benchmarks/README.md).
         .executableTarget(
             name: "install-bench",
             dependencies: ["InstallCrypto", "InstallFlow"],

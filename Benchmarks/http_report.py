@@ -1,6 +1,6 @@
 """The table of Benchmarks/http.sh: reads wrk's `--latency` output of each row and the samples the
 script took around it, prints one table, the ratios of our rows to the C hello, the verdict on each
-target (README: Benchmarks), and the in-process figures of `install-bench state`.
+target (Benchmarks/README.md), and the in-process figures of `install-bench state`.
 
 wrk counts as "Non-2xx or 3xx responses" only statuses above 399 (wrk.c: `if (status > 399)
 thread->errors.status++`), so the 302 of /oauth/authorize is not an error; every row's status was

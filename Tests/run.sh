@@ -33,7 +33,7 @@ echo "== swift test"
 swift test 2>&1 | tee "$results/swift.log" | grep -E "^(✘|✔ Test run with)|error:"
 swift_status=${PIPESTATUS[0]}
 
-# ---- Fuzzing and sanitizers (README: "Fuzzing and sanitizers") ----
+# ---- Fuzzing and sanitizers (docs/testing.md: "Fuzzing and sanitizers") ----
 # Each fuzz harness counts as one test, and so does each sanitizer run of the Swift tests; they
 # write "pass NAME" or "fail NAME" lines that the summary below adds up.
 echo "== fuzz (Tests/fuzz.sh)"
@@ -64,7 +64,7 @@ echo "== integration tests"
 (cd Tests/integration && python3 -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" .)
 pytest_status=$?
 
-# A one-minute soak (README: "Staying up"): workers killed by malformed records every second and a
+# A one-minute soak (Benchmarks/README.md: "Staying up"): workers killed by malformed records every second and a
 # reload, under mixed traffic through nginx; one test in the final count.
 echo "== soak (Benchmarks/soak.sh, 60 s)"
 if SOAK_SECONDS=60 SOAK_REPORT_SECONDS=15 HUBSPOT_INSTALL_BIN="$(swift build --show-bin-path)/hubspot-install" \

@@ -1,8 +1,8 @@
 /*
  * The reference of Benchmarks/http.sh: a libfcgi hello world, threaded the way hubspot-install
- * is (DESIGN.md §7): N threads, each with its own FCGX_Request, all in FCGX_Accept_r on the same
+ * is (docs/command-line.md, serve): N threads, each with its own FCGX_Request, all in FCGX_Accept_r on the same
  * socket, no accept mutex. The answer is fixed, carries response headers of about the size ours
- * carry (the security headers of DESIGN.md §4), and leaves with one FCGX_PutStr.
+ * carry (the security headers of docs/design.md), and leaves with one FCGX_PutStr.
  *
  *   cc -O2 -pthread -o c-hello hello.c -lfcgi
  *   c-hello SOCKET_PATH THREADS

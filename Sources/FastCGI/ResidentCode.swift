@@ -9,7 +9,7 @@ internal import Glibc
 /// start-up is done: the pages stay in the page cache (the file on disk is their backing), and those
 /// a request needs come back on their first use, with their 64 KiB neighbourhood. Measured: a worker
 /// under load holds 2 MiB less than without it, the master, which serves nothing, 5 MiB less
-/// (README: Benchmarks).
+/// (Benchmarks/README.md).
 ///
 /// Only mappings that are readable, executable, not writable, private and backed by a file are
 /// touched, which is what the dynamic loader makes of a program's or a shared library's code, and

@@ -1,6 +1,6 @@
 package import InstallFlow
 
-/// The `exec:PATH` token hook of DESIGN.md §6: runs the operator's program once per grant. The
+/// The `exec:PATH` token hook of docs/hooks.md: runs the operator's program once per grant. The
 /// built-in hooks are the same protocol run on `hubspot-install-tokens hook ...` (see `HookFactory`).
 ///
 /// The program is started directly (no shell, no arguments), in its own process group, with the

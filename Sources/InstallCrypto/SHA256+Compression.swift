@@ -1,7 +1,7 @@
 // The SHA-256 block function (FIPS 180-4 §6.2.2), written out in full.
 //
 // It is the hot loop of the package and must keep up with coreutils' C, so (each measured with
-// `Benchmarks/sha256.sh`; see Benchmarks/README-sha256.md):
+// `Benchmarks/sha256.sh`; see Benchmarks/README.md):
 // - The 64 rounds are unrolled: the round constants become immediates, and the eight working
 //   variables never move; each round renames them instead (the argument order rotates by one).
 // - The message schedule is a 16-word ring of locals (`w0`...`w15`), each word replaced just

@@ -1,6 +1,6 @@
 internal import Glibc
 
-/// One JSON line per request (DESIGN.md §7): time, request id, route, status, duration, reason
+/// One JSON line per request (docs/logs.md): time, request id, route, status, duration, reason
 /// word, and hook diagnostics when there are any. Never the path's query, never a cookie.
 package enum AccessLog {
     package static func line(_ response: Response, durationMicroseconds: Int64, unixTime: Double) -> String {

@@ -1,4 +1,4 @@
-/// Builds HubSpot's authorize URL (HUBSPOT.md §1): `client_id`, `redirect_uri`, `scope` (spaces as
+/// Builds HubSpot's authorize URL (docs/hubspot.md): `client_id`, `redirect_uri`, `scope` (spaces as
 /// `%20`, `oauth` always there), `optional_scope` only when there are any, then `state`, then the
 /// PKCE challenge when it is on. Everything but the state and the challenge is fixed by the
 /// configuration, so it is built once.

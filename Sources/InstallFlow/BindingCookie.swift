@@ -1,6 +1,6 @@
 internal import InstallCrypto
 
-/// The cookie that binds a state to the browser it was minted for (DESIGN.md §5).
+/// The cookie that binds a state to the browser it was minted for (docs/design.md).
 package struct BindingCookie: Sendable {
     package static let byteCount = 32
 

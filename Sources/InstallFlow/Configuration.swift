@@ -1,4 +1,4 @@
-/// Everything the responder is told by its operator (DESIGN.md §3), validated once at start.
+/// Everything the responder is told by its operator (docs/configuration.md), validated once at start.
 /// Built by `Configuration.load(environment:configFile:)`; see Configuration+Validation.swift.
 package struct Configuration: Sendable {
     package var clientID: String

@@ -1,4 +1,4 @@
-/// HubSpot's scopes in words, as the landing page and `check` show them (HUBSPOT.md §5).
+/// HubSpot's scopes in words, as the landing page and `check` show them (docs/hubspot.md, Scopes).
 /// Kept as data: HubSpot adds scopes, and an unknown one is only a warning.
 package enum ScopeCatalogue {
     package struct Entry: Sendable, Equatable {

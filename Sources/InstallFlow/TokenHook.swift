@@ -63,7 +63,7 @@ package struct AuthorizationGrant: Sendable {
         self.requestID = requestID
     }
 
-    /// The JSON object the exec and webhook hooks send (README: "Token hooks"), keys in this order;
+    /// The JSON object the exec and webhook hooks send (docs/hooks.md), keys in this order;
     /// keys are only ever added at the end, so a receiver written for an older version still reads
     /// it. It holds the code (and the PKCE verifier): never log it.
     package func jsonBody() -> [UInt8] {

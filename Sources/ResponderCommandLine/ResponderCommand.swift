@@ -1,8 +1,8 @@
 /// What the responder's command line asks for.
 ///
 /// Read by hand, not by an argument-parsing library: swift-argument-parser and the Foundation it
-/// links in made up 40% of the executable's code, which every worker process maps (README:
-/// Benchmarks). The rules are the usual ones: `--name VALUE` or `--name=VALUE`, `-h`/`--help`
+/// links in made up 40% of the executable's code, which every worker process maps (see
+/// Benchmarks/README.md). The rules are the usual ones: `--name VALUE` or `--name=VALUE`, `-h`/`--help`
 /// anywhere before `--`, no option twice, numbers as plain decimal digits in a range; anything else
 /// is a `UsageError` naming the argument at fault. A CGI program never gets here: it reads no
 /// argument at all.

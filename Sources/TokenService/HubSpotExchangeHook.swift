@@ -2,8 +2,8 @@ internal import Foundation
 internal import Glibc
 package import InstallFlow
 
-/// The built-in `hubspot` hook (DESIGN.md §6): exchanges the code at HubSpot's token endpoint
-/// (HUBSPOT.md §4) and stores the token set in the `TokenStore`, keyed by `hub_id`.
+/// The built-in `hubspot` hook (docs/hooks.md): exchanges the code at HubSpot's token endpoint
+/// (docs/hubspot.md) and stores the token set in the `TokenStore`, keyed by `hub_id`.
 ///
 /// The token answer normally names `hub_id` and the granted `scopes`; when it does not (answers
 /// from before August 2025), the token's metadata is asked, and then it must answer. It is also

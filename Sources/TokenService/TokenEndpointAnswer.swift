@@ -1,6 +1,6 @@
 internal import InstallFlow
 
-/// What HubSpot's token endpoint gave for a code (HUBSPOT.md §4), the tokens kept in redacted
+/// What HubSpot's token endpoint gave for a code (docs/hubspot.md), the tokens kept in redacted
 /// wrappers from the moment they are parsed.
 struct IssuedTokens: Sendable {
     var accessToken: Secret
@@ -28,7 +28,7 @@ struct TokenMetadata: Sendable, Equatable {
 }
 
 /// Reads the answers of HubSpot's token and metadata endpoints, and turns every error form of
-/// HUBSPOT.md §4 into a `HookFailure` the user can act on.
+/// docs/hubspot.md into a `HookFailure` the user can act on.
 ///
 /// A failure's detail names the HTTP status and HubSpot's status word (`BAD_CLIENT_SECRET`), never
 /// the body: error bodies are free text, and a token endpoint that echoes its input would put the

@@ -2,7 +2,7 @@ internal import Dispatch
 internal import Foundation
 package import InstallFlow
 
-/// The `webhook:URL` hook of DESIGN.md §6: POSTs the grant's JSON, signed with
+/// The `webhook:URL` hook of docs/hooks.md: POSTs the grant's JSON, signed with
 /// `Install-Signature`, and takes any 2xx as success.
 ///
 /// A post is sent again only when it provably never reached the receiver: the connection was

@@ -1,6 +1,6 @@
 internal import InstallCrypto
 
-/// The `Install-Signature` header of a webhook post (DESIGN.md §6):
+/// The `Install-Signature` header of a webhook post (docs/hooks.md):
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<body>">`.
 ///
 /// The timestamp is inside the MAC, so a receiver that rejects old timestamps also rejects

@@ -2,13 +2,13 @@ import Testing
 
 @testable import InstallFlow
 
-/// The reason words an operator greps the log for are the ones README lists.
+/// The reason words an operator greps the log for are the ones docs/logs.md lists.
 struct ReasonWordsTests {
-    static let readmeList: Set<String> = {
-        guard let readme = FileSystem.readText(Fixture.repositoryRoot + "/README.md"),
-            let start = readme.firstRange(of: "Reason words in the log")
+    static let documentedWords: Set<String> = {
+        guard let logs = FileSystem.readText(Fixture.repositoryRoot + "/docs/logs.md"),
+            let start = logs.firstRange(of: "Reason words in the log")
         else { return [] }
-        let paragraph = readme[start.upperBound...].prefix { $0 != "#" }.split(separator: "\n\n").first ?? ""
+        let paragraph = logs[start.upperBound...].prefix { $0 != "#" }.split(separator: "\n\n").first ?? ""
         var words = Set<String>()
         for piece in paragraph.split(separator: "`", omittingEmptySubsequences: false).enumerated()
         where piece.offset % 2 == 1 {
@@ -22,13 +22,13 @@ struct ReasonWordsTests {
         + StateRejectionWords.all + CallbackQuery.Rejection.allWords + HookFailureWords.all
 
     @Test func theListIsFound() {
-        #expect(Self.readmeList.isSuperset(of: ["state_missing", "ok", "request_too_large"]))
-        #expect(!Self.readmeList.contains("oauth"), "only the paragraph of reason words is read")
+        #expect(Self.documentedWords.isSuperset(of: ["state_missing", "ok", "request_too_large"]))
+        #expect(!Self.documentedWords.contains("oauth"), "only the paragraph of reason words is read")
     }
 
     @Test(arguments: flowWords)
-    func readmeListsTheWord(_ word: String) {
-        #expect(Self.readmeList.contains(word), "README's list of reason words lacks \(word)")
+    func documentationListsTheWord(_ word: String) {
+        #expect(Self.documentedWords.contains(word), "docs/logs.md's list of reason words lacks \(word)")
     }
 }
 

@@ -5,7 +5,7 @@ import Testing
 @testable import TokenService
 
 /// The built-in exchange against the HubSpot stand-in (Tests/integration/hubspot_standin.py),
-/// which answers as HUBSPOT.md §4 describes; failures are injected through its control endpoints.
+/// which answers as docs/hubspot.md describes; failures are injected through its control endpoints.
 struct HubSpotExchangeHookTests {
     let standIn: PythonServer
     let directory = TemporaryDirectory()

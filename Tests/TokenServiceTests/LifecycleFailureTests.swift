@@ -3,12 +3,12 @@ import Testing
 
 @testable import TokenService
 
-/// The reason words and exit codes of the `tokens` commands are what scripts branch on: README's
-/// table must list exactly these.
+/// The reason words and exit codes of the `tokens` commands are what scripts branch on: the
+/// exit-code table of docs/tokens.md must list exactly these.
 struct LifecycleFailureTests {
-    @Test func readmeTableListsEveryReasonWithItsExitCode() throws {
-        let readme = try String(contentsOfFile: PythonServer.repositoryRoot + "/README.md", encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "### Tokens for the life of the install").last)
+    @Test func documentedTableListsEveryReasonWithItsExitCode() throws {
+        let tokens = try String(contentsOfFile: PythonServer.repositoryRoot + "/docs/tokens.md", encoding: .utf8)
+        let section = try #require(tokens.components(separatedBy: "## Tokens for the life of the install").last)
         var documented: [String: Int32] = [:]
         for line in section.split(separator: "\n") where line.hasPrefix("| ") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {

@@ -47,7 +47,7 @@ struct PostgresTokenStoreTests {
         #expect(try server.sql("SELECT count(*) FROM schema_version", database: database(of: url)) == "1\n")
     }
 
-    /// The README's grants: once the tables exist, a role with only these privileges runs everything.
+    /// The grants docs/tokens.md names: once the tables exist, a role with only these privileges runs everything.
     @Test func aRoleWithTheDocumentedPrivilegesIsEnough() throws {
         let url = try server.freshDatabase()
         let name = database(of: url)
@@ -257,7 +257,7 @@ struct PostgresTokenStoreTests {
                 .installs() == [])
     }
 
-    /// The README's advice: the password in a libpq password file the URL names, not in the URL.
+    /// The advice of docs/tokens.md: the password in a libpq password file the URL names, not in the URL.
     @Test func aPasswordFileNamedByTheURLWorks() throws {
         let url = try server.freshDatabase()
         let directory = TemporaryDirectory()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import TokenService
 
-/// Every answer form of HUBSPOT.md §4, read without a network.
+/// Every answer form of docs/hubspot.md, read without a network.
 struct TokenEndpointAnswerTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String

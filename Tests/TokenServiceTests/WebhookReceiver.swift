@@ -22,7 +22,7 @@ enum WebhookReceiver {
         received, lock = [], threading.Lock()
 
         def verify(header, body):
-            # The receiver of README: split t and v1, MAC "<t>.<body>", compare in constant time,
+            # The receiver of docs/hooks.md: split t and v1, MAC "<t>.<body>", compare in constant time,
             # refuse a timestamp more than five minutes away.
             try:
                 fields = dict(part.split("=", 1) for part in header.split(","))

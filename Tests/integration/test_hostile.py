@@ -213,25 +213,25 @@ def test_absurd_expires_in_gives_success_with_an_unknown_expiry(make_stack, make
     stack.secrets.update({access, refresh})
 
 
-# ---- README's exec-hook example, run as written against the HubSpot stand-in ----------------------
+# ---- docs/hooks.md's exec-hook example, run as written against the HubSpot stand-in -------------
 
-def readme_exec_hook() -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    start = readme.index("exchange it right away, for example:\n\n```sh\n") + len(
+def documented_exec_hook() -> str:
+    hooks = (Path(__file__).resolve().parents[2] / "docs" / "hooks.md").read_text()
+    start = hooks.index("exchange it right away, for example:\n\n```sh\n") + len(
         "exchange it right away, for example:\n\n```sh\n")
-    return readme[start:readme.index("\n```", start) + 1]
+    return hooks[start:hooks.index("\n```", start) + 1]
 
 
-def test_readme_exec_hook_keeps_the_secret_off_the_command_line():
-    script = readme_exec_hook()
+def test_documented_exec_hook_keeps_the_secret_off_the_command_line():
+    script = documented_exec_hook()
     assert "client_secret=$" not in script and "client_secret@-" in script
     first_lines = script.splitlines()[:3]
     assert any("INSTALL_TOKEN_HOOK_ENV=" in line and "HUBSPOT_CLIENT_SECRET" in line for line in first_lines)
 
 
 @pytest.mark.parametrize("failure", [None, 500, "close"])
-def test_readme_exec_hook_exchanges_the_code_and_never_truncates_old_tokens(make_stack, make_standin, tmp_path,
-                                                                            failure):
+def test_documented_exec_hook_exchanges_the_code_and_never_truncates_old_tokens(make_stack, make_standin, tmp_path,
+                                                                                failure):
     from harness import CLIENT_ID
     standin = make_standin(client_id=CLIENT_ID, redirect_uris=[REDIRECT_URI], scopes="oauth contacts",
                            optional_scopes="automation", hub_id=4242, auto_decision="connect")
@@ -239,8 +239,8 @@ def test_readme_exec_hook_exchanges_the_code_and_never_truncates_old_tokens(make
     out_dir.mkdir(mode=0o700)
     out = out_dir / "tokens.json"
     out.write_text('{"previous":"tokens"}')
-    hook = tmp_path / "readme-hook.sh"
-    hook.write_text(readme_exec_hook().replace("/var/lib/my-app/tokens.json", str(out)))
+    hook = tmp_path / "documented-hook.sh"
+    hook.write_text(documented_exec_hook().replace("/var/lib/my-app/tokens.json", str(out)))
     hook.chmod(0o755)
     secret = "test-client-secret-do-not-use"
     stack = make_stack(INSTALL_TOKEN_HOOK=f"exec:{hook}", INSTALL_TOKEN_HOOK_ENV="HUBSPOT_CLIENT_SECRET HUBSPOT_TOKEN_URL",

@@ -1,4 +1,4 @@
-"""Rotating the state key, as README's procedure says: put the new key first, keep the old one
+"""Rotating the state key, as the procedure in docs/deployment.md says: put the new key first, keep the old one
 after it, restart. States minted before the restart still complete; new ones are signed with the
 new key; once the old key is dropped, its states are refused (`state_unknown_key`), and one-time
 markers outlive every restart. Through the nginx site, the responder restarted on the same socket."""

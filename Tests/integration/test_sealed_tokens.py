@@ -32,13 +32,13 @@ def b64decode(text: str) -> bytes:
 
 
 def key_id(key: str) -> str:
-    """The id README documents: base64url of the first 6 bytes of SHA-256 over a label and the key."""
+    """The id docs/tokens.md documents: base64url of the first 6 bytes of SHA-256 over a label and the key."""
     digest = hashlib.sha256(b"hubspot-install token key id\0" + b64decode(key)).digest()
     return base64.urlsafe_b64encode(digest[:6]).decode().rstrip("=")
 
 
 def open_sealed(stored: str, key: str, hub_id: int, field: str) -> str:
-    """Opens a stored value as README says an app reading the store directly would."""
+    """Opens a stored value as docs/tokens.md says an app reading the store directly would."""
     prefix, version, kid, payload = stored.split(":")
     assert (prefix, version) == ("sealed", "v1")
     data = b64decode(payload)

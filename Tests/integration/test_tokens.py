@@ -515,9 +515,9 @@ def test_the_leak_check_finds_a_planted_token(tmp_path):
     assert ("2 secret", CLIENT_SECRET[:6] + "...") in seen.leaks()
 
 
-def test_the_readme_python_example_gets_a_token_and_notices_an_uninstall(account):
-    text = (REPO / "README.md").read_text()
-    section = text.split("### Tokens for the life of the install", 1)[1]
+def test_the_documented_python_example_gets_a_token_and_notices_an_uninstall(account):
+    text = (REPO / "docs" / "tokens.md").read_text()
+    section = text.split("## Tokens for the life of the install", 1)[1]
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     acme = account()
     acme.install()

@@ -10,7 +10,7 @@
 #
 # With a real app: export HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_SCOPES (and
 # HUBSPOT_OPTIONAL_SCOPES) first, and register http://localhost:8080/oauth/callback as a redirect
-# URL of the app. Any variable of README's configuration table set in the environment wins.
+# URL of the app. Any variable of docs/configuration.md's table set in the environment wins.
 #
 # HubSpot Marketplace installs: INSTALL_MARKETPLACE=sign-in (or direct) serves that flow on
 # http://localhost:8080/oauth/install, and the stand-in's Marketplace listing at
