@@ -11,8 +11,8 @@ extension Response {
                 Header("Cache-Control", "no-store"),
             ],
             body: Array("Bad request.\n".utf8),
-            reason: "request_too_large",
-            route: "none"
+            reason: .requestTooLarge,
+            route: .notRouted
         )
     }
 }

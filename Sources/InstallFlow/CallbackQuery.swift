@@ -9,10 +9,19 @@ package struct CallbackQuery: Sendable, Equatable {
     package var state: String?
     package var error: String?
 
-    package enum Rejection: String, Error, Sendable, Equatable {
-        case tooLarge = "query_too_large"
-        case malformed = "query_malformed"
-        case duplicated = "query_duplicated"
+    package enum Rejection: Error, Sendable, Equatable {
+        case tooLarge
+        case malformed
+        case duplicated
+
+        /// The reason word of the log line.
+        package var reason: Reason {
+            switch self {
+            case .tooLarge: .queryTooLarge
+            case .malformed: .queryMalformed
+            case .duplicated: .queryDuplicated
+            }
+        }
     }
 
     /// Empty values count as missing.

@@ -9,10 +9,10 @@ extension InstallResponder {
         case .success(let values):
             guard let hubID = values["hub_id"] else { return .success(nil) }
             guard (1...20).contains(hubID.utf8.count), hubID.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                return .failure(Refusal(.invalidLink, "hub_id_invalid"))
+                return .failure(Refusal(.invalidLink, .hubIDInvalid))
             }
             return .success(hubID)
-        case .failure(.duplicated): return .failure(Refusal(.invalidLink, "hub_id_invalid"))
+        case .failure(.duplicated): return .failure(Refusal(.invalidLink, .hubIDInvalid))
         case .failure(let failure): return .failure(queryRefusal(failure))
         }
     }

@@ -12,7 +12,7 @@ internal import InstallCrypto
 /// Nothing happens before R has passed `ReturnURL`'s checks, so this route cannot send anyone
 /// anywhere but back to HubSpot (or a host the operator named).
 extension InstallResponder {
-    static let marketplaceRoute = "install"
+    static let marketplaceRoute = Route.install
     /// How long the one-time marker of a `direct` code outlives the state TTL: a day.
     static let codeMarkerRetention: Int64 = 86_400
 
@@ -24,16 +24,16 @@ extension InstallResponder {
         if request.method == "HEAD" {
             return Response(
                 status: 204, headers: Response.Header.security + [.init("Cache-Control", "no-store")], body: [],
-                reason: "head_ignored", route: Self.marketplaceRoute)
+                reason: .headIgnored, route: Self.marketplaceRoute)
         }
         // The return URL first, alone: once it has passed, every other refusal can offer the way back.
         let returnURL: ReturnURL
         switch QueryParameters.parse(request.query, reading: ["returnUrl"]) {
         case .success(let parsed):
             guard let text = parsed["returnUrl"], let checked = ReturnURL(text, extraHosts: configuration.returnHosts)
-            else { return refuse(Refusal(.returnLinkInvalid, "return_url_invalid")) }
+            else { return refuse(Refusal(.returnLinkInvalid, .returnURLInvalid)) }
             returnURL = checked
-        case .failure(.duplicated): return refuse(Refusal(.returnLinkInvalid, "return_url_invalid"))
+        case .failure(.duplicated): return refuse(Refusal(.returnLinkInvalid, .returnURLInvalid))
         case .failure(let failure): return refuse(Self.queryRefusal(failure))
         }
         let values: [String: String]
@@ -52,21 +52,21 @@ extension InstallResponder {
                 requestID: requestID)
         case (.signIn, nil) where present("code") != nil, (.direct, _?):
             // A request of the other flow: the listing and INSTALL_MARKETPLACE disagree.
-            return refuse(Refusal(.invalidLink, "flow_mismatch"), returnURL: returnURL)
+            return refuse(Refusal(.invalidLink, .flowMismatch), returnURL: returnURL)
         case (.signIn, _):
-            return refuse(Refusal(.invalidLink, "step_invalid"), returnURL: returnURL)
+            return refuse(Refusal(.invalidLink, .stepInvalid), returnURL: returnURL)
         case (.direct, nil):
             return direct(code: present("code"), returnURL: returnURL, requestID: requestID)
         case (.off, _):
-            return page(.notFound, route: "other", reason: "not_found")
+            return page(.notFound, route: .other, reason: .notFound)
         }
     }
 
     static func queryRefusal(_ failure: QueryParameters.Failure) -> Refusal {
         switch failure {
-        case .tooLarge: Refusal(.invalidLink, CallbackQuery.Rejection.tooLarge.rawValue)
-        case .malformed: Refusal(.invalidLink, CallbackQuery.Rejection.malformed.rawValue)
-        case .duplicated: Refusal(.invalidLink, CallbackQuery.Rejection.duplicated.rawValue)
+        case .tooLarge: Refusal(.invalidLink, .queryTooLarge)
+        case .malformed: Refusal(.invalidLink, .queryMalformed)
+        case .duplicated: Refusal(.invalidLink, .queryDuplicated)
         }
     }
 
@@ -85,14 +85,14 @@ extension InstallResponder {
                 .init("Set-Cookie", crossSiteCookie.setCookie(binding)),
                 .init("Cache-Control", "no-store"),
             ],
-            body: [], reason: "ok", route: Self.marketplaceRoute)
+            body: [], reason: .ok, route: Self.marketplaceRoute)
     }
 
     /// `step=finalize`: the callback's checks, then the hook once, then back to R.
     private func finalize(
         _ request: Request, code: String?, state stateText: String?, returnURL: ReturnURL, requestID: String
     ) -> Response {
-        guard let stateText else { return refuse(Refusal(.invalidLink, "state_missing"), returnURL: returnURL) }
+        guard let stateText else { return refuse(Refusal(.invalidLink, .stateMissing), returnURL: returnURL) }
         let now = environment.now()
         let roundTrip: VerifiedRoundTrip
         switch verifyRoundTrip(stateText, cookieHeader: request.cookieHeader, now: now) {
@@ -132,7 +132,7 @@ extension InstallResponder {
         // HubSpot would still accept.
         let keptFrom = now + Self.codeMarkerRetention
         return onceWithHookSlot(
-            marker, issuedAt: keptFrom, now: now, replayed: "code_replayed", refuse: { refuse($0, returnURL: returnURL) }
+            marker, issuedAt: keptFrom, now: now, replayed: .codeReplayed, refuse: { refuse($0, returnURL: returnURL) }
         ) {
             runHook(grant, returnURL: returnURL)
         }
@@ -155,11 +155,11 @@ extension InstallResponder {
             let headers = Response.Header.security + [
                 .init("Location", returnURL.text), .init("Cache-Control", "no-store"),
             ]
-            var response = Response(status: 303, headers: headers, body: [], reason: "ok", route: Self.marketplaceRoute)
+            var response = Response(status: 303, headers: headers, body: [], reason: .ok, route: Self.marketplaceRoute)
             response.diagnostics = outcome.diagnostics
             return response
         } catch {
-            var response = refuse(Refusal(error.kind.page, error.kind.rawValue), returnURL: returnURL)
+            var response = refuse(Refusal(error.kind.page, error.kind.reason), returnURL: returnURL)
             response.diagnostics = error.detail
             return response
         }

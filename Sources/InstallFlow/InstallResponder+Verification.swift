@@ -4,9 +4,9 @@ extension InstallResponder {
     /// A refusal: the page the person sees and the reason word of the log line.
     struct Refusal: Error, Equatable {
         var page: Page
-        var reason: String
+        var reason: Reason
 
-        init(_ page: Page, _ reason: String) {
+        init(_ page: Page, _ reason: Reason) {
             self.page = page
             self.reason = reason
         }
@@ -25,25 +25,25 @@ extension InstallResponder {
         switch cookie.find(in: cookieHeader) {
         case .value(let bytes): binding = bytes
         case .none: binding = nil
-        case .malformed: return .failure(Refusal(.differentBrowser, "binding_malformed"))
-        case .duplicated: return .failure(Refusal(.differentBrowser, "binding_duplicated"))
+        case .malformed: return .failure(Refusal(.differentBrowser, .bindingMalformed))
+        case .duplicated: return .failure(Refusal(.differentBrowser, .bindingDuplicated))
         }
         switch signer.verify(stateText, binding: binding, now: now) {
         case .success(let verified):
             guard let binding else {
-                return .failure(Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue))
+                return .failure(Refusal(.differentBrowser, .bindingMissing))
             }
             return .success(VerifiedRoundTrip(state: verified, binding: binding))
-        case .failure(.expired): return .failure(Refusal(.linkExpired, StateRejection.expired.rawValue))
+        case .failure(.expired): return .failure(Refusal(.linkExpired, .stateExpired))
         case .failure(.bindingMissing): return .failure(withoutBinding(stateText, now: now))
-        case .failure(let rejection): return .failure(Refusal(.invalidLink, rejection.rawValue))
+        case .failure(let rejection): return .failure(Refusal(.invalidLink, rejection.reason))
         }
     }
 
     /// A code as HubSpot issues it, or the refusal.
     static func checkedCode(_ code: String?) -> Result<AuthorizationCode, Refusal> {
-        guard let code else { return .failure(Refusal(.invalidLink, "code_missing")) }
-        guard CallbackQuery.isPlausibleCode(code) else { return .failure(Refusal(.invalidLink, "code_malformed")) }
+        guard let code else { return .failure(Refusal(.invalidLink, .codeMissing)) }
+        guard CallbackQuery.isPlausibleCode(code) else { return .failure(Refusal(.invalidLink, .codeMalformed)) }
         return .success(AuthorizationCode(code))
     }
 
@@ -51,21 +51,21 @@ extension InstallResponder {
     /// runs the hook) while the slot is held. The slot comes first so that a busy answer leaves the
     /// marker unclaimed: the same link (or code) works once a hook has finished.
     func onceWithHookSlot(
-        _ marker: [UInt8], issuedAt: Int64, now: Int64, replayed: String = "state_replayed",
+        _ marker: [UInt8], issuedAt: Int64, now: Int64, replayed: Reason = .stateReplayed,
         refuse: (Refusal) -> Response, run: () -> Response
     ) -> Response {
-        guard hookSlots.tryAcquire() else { return refuse(Refusal(.hookBusy, "hook_busy")) }
+        guard hookSlots.tryAcquire() else { return refuse(Refusal(.hookBusy, .hookBusy)) }
         defer { hookSlots.release() }
         if let refusal = claimOnce(marker, issuedAt: issuedAt, now: now, replayed: replayed) { return refuse(refusal) }
         return run()
     }
 
     /// Claims the one-time marker: of any number of requests with the same nonce, one goes on.
-    private func claimOnce(_ nonce: [UInt8], issuedAt: Int64, now: Int64, replayed: String = "state_replayed") -> Refusal? {
+    private func claimOnce(_ nonce: [UInt8], issuedAt: Int64, now: Int64, replayed: Reason = .stateReplayed) -> Refusal? {
         switch nonces.claim(nonce: nonce, issuedAt: issuedAt, now: now) {
         case .claimed: nil
         case .alreadyUsed: Refusal(.linkUsed, replayed)
-        case .unavailable: Refusal(.serviceUnavailable, "state_store_unavailable")
+        case .unavailable: Refusal(.serviceUnavailable, .stateStoreUnavailable)
         }
     }
 

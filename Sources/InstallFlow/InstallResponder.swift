@@ -55,8 +55,8 @@ package final class InstallResponder: Sendable {
         var prebuilt = [Page: Response]()
         for page in Page.allCases {
             prebuilt[page] = Response(
-                status: page.status, headers: Self.headers(of: page), body: pages.body(page), reason: "ok",
-                route: "other"
+                status: page.status, headers: Self.headers(of: page), body: pages.body(page), reason: .ok,
+                route: .other
             ).prepared()
         }
         self.prebuilt = prebuilt
@@ -67,7 +67,7 @@ package final class InstallResponder: Sendable {
                 .init("Content-Type", "text/plain; charset=utf-8"),
                 .init("Cache-Control", "no-store"),
             ],
-            body: Array("ok\n".utf8), reason: "ok", route: "healthz"
+            body: Array("ok\n".utf8), reason: .ok, route: .healthz
         ).prepared()
         requestIDPrefix = Base64URL.encode(environment.randomBytes(6))
     }
@@ -97,32 +97,32 @@ package final class InstallResponder: Sendable {
         let isRead = isGet || request.method == "HEAD"
         switch request.path {
         case "/":
-            return isRead ? page(.landing, route: "landing") : notAllowed("landing", allow: "GET, HEAD")
+            return isRead ? page(.landing, route: .landing) : notAllowed(.landing, allow: "GET, HEAD")
         case "/oauth/authorize":
-            return isGet ? startInstall(request) : notAllowed("authorize", allow: "GET")
+            return isGet ? startInstall(request) : notAllowed(.authorize, allow: "GET")
         case "/oauth/install" where configuration.marketplace != .off:
             return marketplaceInstall(request, requestID: requestID)
         case configuration.callbackPath:
             if request.method == "HEAD" { return headOfCallback() }
-            return isGet ? callback(request, requestID: requestID) : notAllowed("callback", allow: "GET, HEAD")
+            return isGet ? callback(request, requestID: requestID) : notAllowed(.callback, allow: "GET, HEAD")
         case "/installed":
-            return isRead ? installed(request) : notAllowed("installed", allow: "GET, HEAD")
+            return isRead ? installed(request) : notAllowed(.installed, allow: "GET, HEAD")
         case "/healthz":
-            return isRead ? health : notAllowed("healthz", allow: "GET, HEAD")
+            return isRead ? health : notAllowed(.healthz, allow: "GET, HEAD")
         default:
-            return page(.notFound, route: "other", reason: "not_found")
+            return page(.notFound, route: .other, reason: .notFound)
         }
     }
 
-    func page(_ page: Page, route: String, reason: String = "ok") -> Response {
+    func page(_ page: Page, route: Route, reason: Reason = .ok) -> Response {
         var response = page == .landing ? landing : prebuilt[page]!
         response.route = route
         response.reason = reason
         return response
     }
 
-    func notAllowed(_ route: String, allow: String) -> Response {
-        var response = page(.methodNotAllowed, route: route, reason: "method_not_allowed")
+    func notAllowed(_ route: Route, allow: String) -> Response {
+        var response = page(.methodNotAllowed, route: route, reason: .methodNotAllowed)
         response.headers.removeAll { $0.name == "Allow" }
         response.headers.append(.init("Allow", allow))
         return response
@@ -134,7 +134,7 @@ package final class InstallResponder: Sendable {
 
     /// The success page; it names the account when the browser brings the receipt of its install.
     private func installed(_ request: Request) -> Response {
-        var response = page(.installed, route: "installed")
+        var response = page(.installed, route: .installed)
         let values = CookieHeader.values(named: receiptCookieName, in: request.cookieHeader)
         if values.count == 1,
             let receipt = InstallReceipt.open(values[0], keys: configuration.stateKeys, now: environment.now())
@@ -182,7 +182,7 @@ package final class InstallResponder: Sendable {
         let hubID: String?
         switch Self.hubID(in: request.query) {
         case .success(let value): hubID = value
-        case .failure(let refusal): return page(refusal.page, route: "authorize", reason: refusal.reason)
+        case .failure(let refusal): return page(refusal.page, route: .authorize, reason: refusal.reason)
         }
         let (state, binding, nonce) = mintState(cookieHeader: request.cookieHeader)
         var challenge: String?
@@ -197,7 +197,7 @@ package final class InstallResponder: Sendable {
                 .init("Set-Cookie", cookie.setCookie(binding)),
                 .init("Cache-Control", "no-store"),
             ],
-            body: [], reason: "ok", route: "authorize")
+            body: [], reason: .ok, route: .authorize)
     }
 
     // MARK: - the callback
@@ -206,14 +206,14 @@ package final class InstallResponder: Sendable {
     private func headOfCallback() -> Response {
         Response(
             status: 204, headers: Response.Header.security + [.init("Cache-Control", "no-store")], body: [],
-            reason: "head_ignored", route: "callback")
+            reason: .headIgnored, route: .callback)
     }
 
     /// The binding cookie is never cleared here: it expires with the state (`Max-Age` = TTL). Another
     /// tab's state is bound to the same cookie, so clearing it when one tab finishes would strand the
     /// other; a used state stays refused by its marker whatever the cookie.
-    private func reject(_ page: Page, _ reason: String) -> Response {
-        self.page(page, route: "callback", reason: reason)
+    private func reject(_ page: Page, _ reason: Reason) -> Response {
+        self.page(page, route: .callback, reason: reason)
     }
 
     /// Verifies the round trip, then hands the code to the hook, exactly once per state.
@@ -221,13 +221,13 @@ package final class InstallResponder: Sendable {
         let query: CallbackQuery
         switch CallbackQuery.parse(request.query) {
         case .success(let parsed): query = parsed
-        case .failure(let rejection): return reject(.invalidLink, rejection.rawValue)
+        case .failure(let rejection): return reject(.invalidLink, rejection.reason)
         }
         guard let stateText = query.state else {
             // HubSpot's error redirect carries no state. Saying "you declined" is safe without one:
             // the page is fixed, nothing is reflected and nothing is done.
-            if let error = query.error { return reject(Self.providerPage(error), "provider_error") }
-            return reject(.invalidLink, "state_missing")
+            if let error = query.error { return reject(Self.providerPage(error), .providerError) }
+            return reject(.invalidLink, .stateMissing)
         }
         let now = environment.now()
         let roundTrip: VerifiedRoundTrip
@@ -239,7 +239,7 @@ package final class InstallResponder: Sendable {
         if let error = query.error {
             // A genuine round trip that HubSpot ended: use the state up so it cannot be replayed.
             _ = nonces.claim(nonce: state.nonce, issuedAt: state.issuedAt, now: now)
-            return reject(Self.providerPage(error), "provider_error")
+            return reject(Self.providerPage(error), .providerError)
         }
         let code: AuthorizationCode
         switch Self.checkedCode(query.code) {
@@ -268,12 +268,12 @@ package final class InstallResponder: Sendable {
                     .init("Location", Self.safeRedirect(outcome.redirect) ?? configuration.successURL),
                     .init("Cache-Control", "no-store"),
                 ],
-                body: [], reason: "ok", route: "callback")
+                body: [], reason: .ok, route: .callback)
             response.diagnostics = outcome.diagnostics
             if let receipt = receiptCookie(outcome, now: now) { response.headers.append(receipt) }
             return response
         } catch {
-            var response = reject(error.kind.page, error.kind.rawValue)
+            var response = reject(error.kind.page, error.kind.reason)
             response.diagnostics = error.detail
             return response
         }
@@ -286,10 +286,10 @@ package final class InstallResponder: Sendable {
     /// do arithmetic on them.
     func withoutBinding(_ stateText: String, now: Int64) -> Refusal {
         if let claims = signer.unverifiedClaims(stateText) {
-            if nonces.wasClaimed(nonce: claims.nonce) { return Refusal(.linkUsed, "state_replayed") }
-            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return Refusal(.linkExpired, "state_expired") }
+            if nonces.wasClaimed(nonce: claims.nonce) { return Refusal(.linkUsed, .stateReplayed) }
+            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return Refusal(.linkExpired, .stateExpired) }
         }
-        return Refusal(.differentBrowser, StateRejection.bindingMissing.rawValue)
+        return Refusal(.differentBrowser, .bindingMissing)
     }
 
     /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.

@@ -12,10 +12,10 @@ package struct Response: Sendable {
     package var status: Int { didSet { wire = nil } }
     package var headers: [Header] { didSet { wire = nil } }
     package var body: [UInt8] { didSet { wire = nil } }
-    /// The stable reason word of the log line (`ok`, `state_expired`, ...).
-    package var reason: String
-    /// The route name of the log line (`landing`, `authorize`, `callback`, ...), never the raw path.
-    package var route: String
+    /// The reason word of the log line.
+    package var reason: Reason
+    /// The route name of the log line.
+    package var route: Route
     /// The request id of the log line; the flow assigns it.
     package var requestID = ""
     /// Hook diagnostics for the log line (already truncated and redacted), empty if none.
@@ -35,7 +35,7 @@ package struct Response: Sendable {
         }
     }
 
-    package init(status: Int, headers: [Header], body: [UInt8], reason: String, route: String) {
+    package init(status: Int, headers: [Header], body: [UInt8], reason: Reason, route: Route) {
         self.status = status
         self.headers = headers
         self.body = body

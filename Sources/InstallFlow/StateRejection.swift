@@ -1,10 +1,23 @@
-/// Why a state was refused. The raw value is the reason word of the log line.
-package enum StateRejection: String, Error, Sendable, Equatable {
-    case malformed = "state_malformed"
-    case unknownVersion = "state_version"
-    case unknownKey = "state_unknown_key"
-    case bindingMissing = "binding_missing"
-    case badTag = "state_bad_tag"
-    case expired = "state_expired"
-    case fromTheFuture = "state_future"
+/// Why a state was refused.
+package enum StateRejection: Error, Sendable, Equatable {
+    case malformed
+    case unknownVersion
+    case unknownKey
+    case bindingMissing
+    case badTag
+    case expired
+    case fromTheFuture
+
+    /// The reason word of the log line.
+    package var reason: Reason {
+        switch self {
+        case .malformed: .stateMalformed
+        case .unknownVersion: .stateVersion
+        case .unknownKey: .stateUnknownKey
+        case .bindingMissing: .bindingMissing
+        case .badTag: .stateBadTag
+        case .expired: .stateExpired
+        case .fromTheFuture: .stateFuture
+        }
+    }
 }

@@ -110,15 +110,25 @@ package struct HookOutcome: Sendable, Equatable {
 /// Why a hook failed, as the user and the log see it. `detail` is for the log line and must
 /// already be free of codes, tokens and secrets.
 package struct HookFailure: Error, Sendable, Equatable {
-    package enum Kind: String, Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The hook itself failed (non-zero exit, bad output, 4xx from a webhook).
-        case failed = "hook_failed"
+        case failed
         /// The hook did not finish within its timeout.
-        case timedOut = "hook_timeout"
+        case timedOut
         /// HubSpot says the code is expired or already used: the user must start again.
-        case codeRejected = "code_rejected"
+        case codeRejected
         /// HubSpot (or the webhook receiver) did not answer usefully: try again later.
-        case providerUnavailable = "provider_unavailable"
+        case providerUnavailable
+
+        /// The reason word of the log line.
+        package var reason: Reason {
+            switch self {
+            case .failed: .hookFailed
+            case .timedOut: .hookTimeout
+            case .codeRejected: .codeRejected
+            case .providerUnavailable: .providerUnavailable
+            }
+        }
     }
 
     package var kind: Kind

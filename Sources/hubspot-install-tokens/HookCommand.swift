@@ -98,7 +98,7 @@ struct HookCommand: ParsableCommand {
     }
 
     static func fail(_ kind: HookFailure.Kind, _ detail: String) -> Never {
-        TokensCommand.printError(detail.isEmpty ? kind.rawValue : detail)
+        TokensCommand.printError(detail.isEmpty ? kind.reason.rawValue : detail)
         Foundation.exit(exitStatus(kind))
     }
 

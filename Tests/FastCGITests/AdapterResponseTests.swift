@@ -13,6 +13,6 @@ struct AdapterResponseTests {
         }
         #expect(response.headers.contains(Response.Header("X-Frame-Options", "DENY")))
         #expect(response.headers.contains(Response.Header("Cache-Control", "no-store")))
-        #expect(response.reason == "request_too_large")
+        #expect(response.reason == .requestTooLarge)
     }
 }

@@ -67,8 +67,8 @@ struct AuthorizeTests {
         let second = flow.begin(cookie: first.cookie)
         #expect(second.cookie == first.cookie)
         #expect(second.state != first.state)
-        #expect(flow.get("/oauth/callback?code=one&state=\(first.state)", cookie: first.cookie).reason == "ok")
-        #expect(flow.get("/oauth/callback?code=two&state=\(second.state)", cookie: second.cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=one&state=\(first.state)", cookie: first.cookie).reason == .ok)
+        #expect(flow.get("/oauth/callback?code=two&state=\(second.state)", cookie: second.cookie).reason == .ok)
         #expect(flow.hook.grants.map(\.code.value) == ["one", "two"])
     }
 
@@ -114,7 +114,7 @@ struct AuthorizeTests {
         let flow = try Flow()
         let response = flow.get("/oauth/authorize?" + query)
         #expect(response.status == 400)
-        #expect(response.reason == "hub_id_invalid")
+        #expect(response.reason == .hubIDInvalid)
         #expect(response.header("Set-Cookie") == nil)
         #expect(response.header("Location") == nil)
         #expect(response.header("Cache-Control") == "no-store")

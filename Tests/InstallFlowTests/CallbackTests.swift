@@ -13,7 +13,7 @@ struct CallbackTests {
         #expect(response.header("Location") == "/installed")
         // The binding cookie stays: it expires with the state, so another tab can still finish.
         #expect(response.header("Set-Cookie") == nil)
-        #expect(response.reason == "ok")
+        #expect(response.reason == .ok)
         let grant = try #require(flow.hook.grants.first)
         #expect(flow.hook.grants.count == 1)
         #expect(grant.code.value == "abc-123")
@@ -87,12 +87,12 @@ struct CallbackTests {
         let (state, cookie) = flow.begin()
         let response = flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie)
         #expect(response.status == status)
-        #expect(response.reason == kind.rawValue)
+        #expect(response.reason == kind.reason)
         #expect(response.diagnostics == "exit status 1")
         #expect(flow.body(response).contains(HTML.escape(page.words!.title)))
         #expect(response.header("Set-Cookie") == nil)
         // The state is used up: a retry with the same link is a replay, not a second hook run.
-        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "state_replayed")
+        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .stateReplayed)
         #expect(flow.hook.grants.count == 1)
     }
 
@@ -100,20 +100,20 @@ struct CallbackTests {
         let flow = try Flow()
         let (state, cookie) = flow.begin()
         flow.clock.now += 600
-        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .ok)
         let ahead = try Flow()
         let early = ahead.begin()
         ahead.clock.now -= 60
-        #expect(ahead.get("/oauth/callback?code=c&state=\(early.state)", cookie: early.cookie).reason == "ok")
+        #expect(ahead.get("/oauth/callback?code=c&state=\(early.state)", cookie: early.cookie).reason == .ok)
     }
 
     @Test func headNeverCallsTheHookNorUsesTheState() throws {
         let flow = try Flow()
         let (state, cookie) = flow.begin()
         let head = flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie, method: "HEAD")
-        #expect(head.reason == "head_ignored")
+        #expect(head.reason == .headIgnored)
         #expect(flow.hook.grants.isEmpty)
-        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .ok)
     }
 
     // MARK: - hostile callbacks
@@ -122,18 +122,18 @@ struct CallbackTests {
     /// reason word, a 4xx page and no hook call.
     struct Hostile: Sendable, CustomTestStringConvertible {
         var name: String
-        var reason: String
+        var reason: Reason
         var build: @Sendable (_ flow: Flow, _ state: String, _ cookie: String) -> Response
         var testDescription: String { name }
 
-        init(_ name: String, _ reason: String, _ build: @escaping @Sendable (Flow, String, String) -> Response) {
+        init(_ name: String, _ reason: Reason, _ build: @escaping @Sendable (Flow, String, String) -> Response) {
             self.name = name
             self.reason = reason
             self.build = build
         }
 
         /// A callback with this query and the genuine cookie.
-        init(_ name: String, _ reason: String, query: @escaping @Sendable (String) -> String) {
+        init(_ name: String, _ reason: Reason, query: @escaping @Sendable (String) -> String) {
             self.init(name, reason) { flow, state, cookie in flow.get("/oauth/callback?" + query(state), cookie: cookie)
             }
         }
@@ -158,25 +158,25 @@ struct CallbackTests {
     }
 
     static let hostile: [Hostile] = [
-        Hostile("no query at all", "state_missing", query: { _ in "" }),
-        Hostile("code without state", "state_missing", query: { _ in "code=abc" }),
-        Hostile("empty state", "state_missing", query: { _ in "code=abc&state=" }),
-        Hostile("State in another case", "state_missing", query: { "code=abc&State=\($0)" }),
-        Hostile("empty code", "code_missing", query: { "code=&state=\($0)" }),
-        Hostile("no code", "code_missing", query: { "state=\($0)" }),
-        Hostile("state twice", "query_duplicated", query: { "code=abc&state=\($0)&state=\($0)" }),
-        Hostile("state twice, one empty", "query_duplicated", query: { "code=abc&state=&state=\($0)" }),
-        Hostile("code twice", "query_duplicated", query: { "code=abc&code=def&state=\($0)" }),
-        Hostile("error twice", "query_duplicated", query: { "error=a&error=b&state=\($0)" }),
-        Hostile("state with padding", "state_malformed", query: { "code=abc&state=\($0)=" }),
-        Hostile("state with encoded padding", "state_malformed", query: { "code=abc&state=\($0)%3D" }),
-        Hostile("state truncated", "state_malformed", query: { "code=abc&state=\($0.dropLast())" }),
-        Hostile("state extended", "state_malformed", query: { "code=abc&state=\($0)A" }),
-        Hostile("state with +", "state_malformed", query: { "code=abc&state=+" + $0.dropFirst() }),
-        Hostile("state with encoded +", "state_malformed", query: { "code=abc&state=%2B" + $0.dropFirst() }),
-        Hostile("state with /", "state_malformed", query: { "code=abc&state=%2F" + $0.dropFirst() }),
+        Hostile("no query at all", .stateMissing, query: { _ in "" }),
+        Hostile("code without state", .stateMissing, query: { _ in "code=abc" }),
+        Hostile("empty state", .stateMissing, query: { _ in "code=abc&state=" }),
+        Hostile("State in another case", .stateMissing, query: { "code=abc&State=\($0)" }),
+        Hostile("empty code", .codeMissing, query: { "code=&state=\($0)" }),
+        Hostile("no code", .codeMissing, query: { "state=\($0)" }),
+        Hostile("state twice", .queryDuplicated, query: { "code=abc&state=\($0)&state=\($0)" }),
+        Hostile("state twice, one empty", .queryDuplicated, query: { "code=abc&state=&state=\($0)" }),
+        Hostile("code twice", .queryDuplicated, query: { "code=abc&code=def&state=\($0)" }),
+        Hostile("error twice", .queryDuplicated, query: { "error=a&error=b&state=\($0)" }),
+        Hostile("state with padding", .stateMalformed, query: { "code=abc&state=\($0)=" }),
+        Hostile("state with encoded padding", .stateMalformed, query: { "code=abc&state=\($0)%3D" }),
+        Hostile("state truncated", .stateMalformed, query: { "code=abc&state=\($0.dropLast())" }),
+        Hostile("state extended", .stateMalformed, query: { "code=abc&state=\($0)A" }),
+        Hostile("state with +", .stateMalformed, query: { "code=abc&state=+" + $0.dropFirst() }),
+        Hostile("state with encoded +", .stateMalformed, query: { "code=abc&state=%2B" + $0.dropFirst() }),
+        Hostile("state with /", .stateMalformed, query: { "code=abc&state=%2F" + $0.dropFirst() }),
         Hostile(
-            "state with non-zero trailing bits", "state_malformed",
+            "state with non-zero trailing bits", .stateMalformed,
             query: { state in
                 // 77 bytes in 103 characters leave 2 spare bits; set them.
                 let last = state.last!
@@ -185,101 +185,101 @@ struct CallbackTests {
                 return "code=abc&state="
                     + replacingLast(state, with: alphabet[index | 1 == index ? index ^ 2 : index | 1])
             }),
-        Hostile("state double percent-encoded", "state_malformed", query: { "code=abc&state=%25" + $0 }),
-        Hostile("state with trailing space", "state_malformed", query: { "code=abc&state=\($0)%20" }),
-        Hostile("state with NUL", "state_malformed", query: { "code=abc&state=\($0.dropLast())%00" }),
-        Hostile("state non-ASCII", "state_malformed", query: { "code=abc&state=\($0.dropLast(2))%C3%A9" }),
-        Hostile("state from an unknown key", "state_unknown_key") { flow, _, cookie in
+        Hostile("state double percent-encoded", .stateMalformed, query: { "code=abc&state=%25" + $0 }),
+        Hostile("state with trailing space", .stateMalformed, query: { "code=abc&state=\($0)%20" }),
+        Hostile("state with NUL", .stateMalformed, query: { "code=abc&state=\($0.dropLast())%00" }),
+        Hostile("state non-ASCII", .stateMalformed, query: { "code=abc&state=\($0.dropLast(2))%C3%A9" }),
+        Hostile("state from an unknown key", .stateUnknownKey) { flow, _, cookie in
             let forged = foreignState(binding: bindingBytes(cookie), keyByte: 0x33)
             return flow.get("/oauth/callback?code=abc&state=\(forged)", cookie: cookie)
         },
-        Hostile("state from a wrong key posing as ours", "state_bad_tag") { flow, _, cookie in
+        Hostile("state from a wrong key posing as ours", .stateBadTag) { flow, _, cookie in
             let ourID = flow.configuration.stateKeys[0].id
             let forged = foreignState(binding: bindingBytes(cookie), keyByte: 0x33, patchKeyID: ourID)
             return flow.get("/oauth/callback?code=abc&state=\(forged)", cookie: cookie)
         },
-        Hostile("expired", "state_expired") { flow, state, cookie in
+        Hostile("expired", .stateExpired) { flow, state, cookie in
             flow.clock.now += 601
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("issued in the future", "state_future") { flow, state, cookie in
+        Hostile("issued in the future", .stateFuture) { flow, state, cookie in
             flow.clock.now -= 61
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("replayed", "state_replayed") { flow, state, cookie in
+        Hostile("replayed", .stateReplayed) { flow, state, cookie in
             _ = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
             flow.hook.reset()
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("Back and Connect again after success: cookie cleared, state used", "state_replayed") {
+        Hostile("Back and Connect again after success: cookie cleared, state used", .stateReplayed) {
             flow, state, cookie in
             _ = flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie)
             flow.hook.reset()
             return flow.get("/oauth/callback?code=def&state=\(state)")
         },
-        Hostile("late return: cookie and state expired together", "state_expired") { flow, state, _ in
+        Hostile("late return: cookie and state expired together", .stateExpired) { flow, state, _ in
             flow.clock.now += 601
             return flow.get("/oauth/callback?code=abc&state=\(state)")
         },
-        Hostile("binding cookie missing", "binding_missing") { flow, state, _ in
+        Hostile("binding cookie missing", .bindingMissing) { flow, state, _ in
             flow.get("/oauth/callback?code=abc&state=\(state)")
         },
-        Hostile("foreign binding cookie", "state_bad_tag") { flow, state, _ in
+        Hostile("foreign binding cookie", .stateBadTag) { flow, state, _ in
             let other = flow.begin()
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: other.cookie)
         },
-        Hostile("binding cookie malformed", "binding_malformed") { flow, state, _ in
+        Hostile("binding cookie malformed", .bindingMalformed) { flow, state, _ in
             flow.get("/oauth/callback?code=abc&state=\(state)", cookie: "__Host-hubspot-install=AAAA")
         },
-        Hostile("binding cookie tossed in twice", "binding_duplicated") { flow, state, cookie in
+        Hostile("binding cookie tossed in twice", .bindingDuplicated) { flow, state, cookie in
             let other = flow.begin()
             return flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie + "; " + other.cookie)
         },
-        Hostile("binding cookie under the http name", "binding_missing") { flow, state, cookie in
+        Hostile("binding cookie under the http name", .bindingMissing) { flow, state, cookie in
             flow.get("/oauth/callback?code=abc&state=\(state)", cookie: String(cookie.dropFirst("__Host-".count)))
         },
         Hostile(
-            "error without state", "provider_error",
+            "error without state", .providerError,
             query: { _ in "error=access_denied&error_description=%3Cscript%3E" }),
-        Hostile("error with a genuine state", "provider_error", query: { "error=access_denied&state=\($0)" }),
+        Hostile("error with a genuine state", .providerError, query: { "error=access_denied&state=\($0)" }),
         Hostile(
-            "error and code with a genuine state", "provider_error",
+            "error and code with a genuine state", .providerError,
             query: { "code=abc&error=server_error&state=\($0)" }),
         Hostile(
-            "error with a tampered state", "state_bad_tag",
+            "error with a tampered state", .stateBadTag,
             query: { "error=access_denied&state=" + CallbackTests.flipBit($0, 400) }),
-        Hostile("error with a malformed state", "state_malformed", query: { "error=access_denied&state=\($0)x" }),
+        Hostile("error with a malformed state", .stateMalformed, query: { "error=access_denied&state=\($0)x" }),
         Hostile(
-            "oversized query", "query_too_large",
+            "oversized query", .queryTooLarge,
             query: { "code=abc&state=\($0)&pad=" + String(repeating: "a", count: 4096) }),
         Hostile(
-            "oversized code", "code_malformed", query: { "code=" + String(repeating: "a", count: 513) + "&state=\($0)" }
+            "oversized code", .codeMalformed, query: { "code=" + String(repeating: "a", count: 513) + "&state=\($0)" }
         ),
-        Hostile("non-ASCII code", "code_malformed", query: { "code=%C3%A9t%C3%A9&state=\($0)" }),
-        Hostile("code with a control byte", "code_malformed", query: { "code=ab%0Acd&state=\($0)" }),
-        Hostile("code with a space", "code_malformed", query: { "code=ab+cd&state=\($0)" }),
-        Hostile("broken percent escape", "query_malformed", query: { "code=%G1&state=\($0)" }),
-        Hostile("truncated percent escape", "query_malformed", query: { "code=abc&state=\($0)%4" }),
-        Hostile("invalid UTF-8", "query_malformed", query: { "code=%FF%FE&state=\($0)" }),
-        Hostile("trailing slash", "not_found") { flow, state, cookie in
+        Hostile("non-ASCII code", .codeMalformed, query: { "code=%C3%A9t%C3%A9&state=\($0)" }),
+        Hostile("code with a control byte", .codeMalformed, query: { "code=ab%0Acd&state=\($0)" }),
+        Hostile("code with a space", .codeMalformed, query: { "code=ab+cd&state=\($0)" }),
+        Hostile("broken percent escape", .queryMalformed, query: { "code=%G1&state=\($0)" }),
+        Hostile("truncated percent escape", .queryMalformed, query: { "code=abc&state=\($0)%4" }),
+        Hostile("invalid UTF-8", .queryMalformed, query: { "code=%FF%FE&state=\($0)" }),
+        Hostile("trailing slash", .notFound) { flow, state, cookie in
             flow.get("/oauth/callback/?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("double slash", "not_found") { flow, state, cookie in
+        Hostile("double slash", .notFound) { flow, state, cookie in
             flow.get("//oauth/callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("encoded slash", "not_found") { flow, state, cookie in
+        Hostile("encoded slash", .notFound) { flow, state, cookie in
             flow.get("/oauth%2Fcallback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("dot segment", "not_found") { flow, state, cookie in
+        Hostile("dot segment", .notFound) { flow, state, cookie in
             flow.get("/oauth/./callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("dot-dot segment", "not_found") { flow, state, cookie in
+        Hostile("dot-dot segment", .notFound) { flow, state, cookie in
             flow.get("/oauth/x/../callback?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("upper-case path", "not_found") { flow, state, cookie in
+        Hostile("upper-case path", .notFound) { flow, state, cookie in
             flow.get("/OAUTH/CALLBACK?code=abc&state=\(state)", cookie: cookie)
         },
-        Hostile("POST", "method_not_allowed") { flow, state, cookie in
+        Hostile("POST", .methodNotAllowed) { flow, state, cookie in
             flow.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie, method: "POST")
         },
     ]
@@ -312,7 +312,7 @@ struct CallbackTests {
         let (state, cookie) = flow.begin()
         for bit in 0..<(StateSigner.byteCount * 8) {
             let reason = flow.get("/oauth/callback?code=abc&state=\(Self.flipBit(state, bit))", cookie: cookie).reason
-            let expected = bit < 8 ? "state_version" : bit < 40 ? "state_unknown_key" : "state_bad_tag"
+            let expected: Reason = bit < 8 ? .stateVersion : bit < 40 ? .stateUnknownKey : .stateBadTag
             #expect(reason == expected, "bit \(bit)")
         }
         #expect(flow.hook.grants.isEmpty)
@@ -322,7 +322,7 @@ struct CallbackTests {
         let old = try Flow(["INSTALL_STATE_KEYS": Fixture.keyA])
         let (state, cookie) = old.begin()
         let rotated = try Flow(["INSTALL_STATE_KEYS": Fixture.keyB + " " + Fixture.keyA])
-        #expect(rotated.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie).reason == "ok")
+        #expect(rotated.get("/oauth/callback?code=abc&state=\(state)", cookie: cookie).reason == .ok)
         let newState = rotated.begin()
         #expect(Base64URL.decode(newState.state)![1..<5] == rotated.configuration.stateKeys[0].id[...])
     }

@@ -12,23 +12,23 @@ struct ExtremeNumberTests {
     /// verifies: only our key could have signed it) and without any cookie (nothing verifies).
     struct IssuedAt: Sendable, CustomTestStringConvertible {
         var value: Int64
-        var withCookie: String
-        var withoutCookie: String
+        var withCookie: Reason
+        var withoutCookie: Reason
         var testDescription: String { "issued at \(value)" }
     }
 
     static let issuedAts: [IssuedAt] = [
-        IssuedAt(value: .min, withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: .min + 1, withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: -(1 << 62), withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: -1, withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: 0, withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: Fixture.start - 601, withCookie: "state_expired", withoutCookie: "state_expired"),
-        IssuedAt(value: Fixture.start + 61, withCookie: "state_future", withoutCookie: "binding_missing"),
-        IssuedAt(value: 1 << 62, withCookie: "state_future", withoutCookie: "binding_missing"),
-        IssuedAt(value: .max - 60, withCookie: "state_future", withoutCookie: "binding_missing"),
-        IssuedAt(value: .max - 1, withCookie: "state_future", withoutCookie: "binding_missing"),
-        IssuedAt(value: .max, withCookie: "state_future", withoutCookie: "binding_missing"),
+        IssuedAt(value: .min, withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: .min + 1, withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: -(1 << 62), withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: -1, withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: 0, withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: Fixture.start - 601, withCookie: .stateExpired, withoutCookie: .stateExpired),
+        IssuedAt(value: Fixture.start + 61, withCookie: .stateFuture, withoutCookie: .bindingMissing),
+        IssuedAt(value: 1 << 62, withCookie: .stateFuture, withoutCookie: .bindingMissing),
+        IssuedAt(value: .max - 60, withCookie: .stateFuture, withoutCookie: .bindingMissing),
+        IssuedAt(value: .max - 1, withCookie: .stateFuture, withoutCookie: .bindingMissing),
+        IssuedAt(value: .max, withCookie: .stateFuture, withoutCookie: .bindingMissing),
     ]
 
     /// A state of ours (our key, the browser's cookie) claiming `issuedAt`.

@@ -66,11 +66,11 @@ struct HookSlotsTests {
         nested.link.withLock { $0 = second }
 
         let done = flow.get("/oauth/callback?code=first&state=\(first.state)", cookie: first.cookie)
-        #expect(done.status == 303 && done.reason == "ok")
+        #expect(done.status == 303 && done.reason == .ok)
         let busy = try #require(nested.answers.withLock { $0.first })
         #expect(busy.status == 503)
-        #expect(busy.reason == "hook_busy")
-        #expect(busy.route == "callback")
+        #expect(busy.reason == .hookBusy)
+        #expect(busy.route == .callback)
         #expect(busy.header("Retry-After") == "5")
         #expect(busy.header("Cache-Control") == "no-store")
         #expect(flow.body(busy).contains(HTML.escape(Page.hookBusy.words!.title)))
@@ -81,19 +81,19 @@ struct HookSlotsTests {
 
         // The slot is free again: the same link now runs the hook, once.
         let retried = flow.get("/oauth/callback?code=second&state=\(second.state)", cookie: second.cookie)
-        #expect(retried.status == 303 && retried.reason == "ok")
+        #expect(retried.status == 303 && retried.reason == .ok)
         #expect(flow.hook.grants.map(\.code.value) == ["first", "second"])
         #expect(
             flow.get("/oauth/callback?code=second&state=\(second.state)", cookie: second.cookie).reason
-                == "state_replayed")
+                == .stateReplayed)
     }
 
     @Test func aFreeSlotLetsASecondHookRunAtOnce() throws {
         let (flow, nested) = try Self.nestedFlow(hookSlots: 2)
         let first = flow.begin()
         nested.link.withLock { $0 = flow.begin(cookie: first.cookie) }
-        #expect(flow.get("/oauth/callback?code=first&state=\(first.state)", cookie: first.cookie).reason == "ok")
-        #expect(nested.answers.withLock { $0.map(\.reason) } == ["ok"])
+        #expect(flow.get("/oauth/callback?code=first&state=\(first.state)", cookie: first.cookie).reason == .ok)
+        #expect(nested.answers.withLock { $0.map(\.reason) } == [.ok])
         #expect(flow.hook.grants.map(\.code.value) == ["first", "second"])
         #expect(flow.responder.hookSlots.inUse == 0)
     }
@@ -113,7 +113,7 @@ struct HookSlotsTests {
         let flow = try Flow(hook: hook, hookSlots: 1)
         box.flow = flow
         let link = flow.begin()
-        #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == .ok)
         #expect(seen.withLock { $0 } == [200, 200, 302, 200, 1])
     }
 
@@ -122,7 +122,7 @@ struct HookSlotsTests {
         let flow = try Flow(hook: RecordingHook { _ throws(HookFailure) in throw HookFailure(kind) }, hookSlots: 1)
         for _ in 0..<3 {
             let link = flow.begin()
-            #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == kind.rawValue)
+            #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == kind.reason)
             #expect(flow.responder.hookSlots.inUse == 0)
         }
         #expect(flow.hook.grants.count == 3)
@@ -135,7 +135,7 @@ struct HookSlotsTests {
         #expect(flow.get("/oauth/callback?code=c&state=\(link.state)").status == 400)
         #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie, method: "HEAD").status == 204)
         #expect(flow.responder.hookSlots.inUse == 0)
-        #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=c&state=\(link.state)", cookie: link.cookie).reason == .ok)
     }
 
     @Test func slotsAreTakenWithoutWaitingUpToTheCapacity() {
@@ -221,7 +221,7 @@ struct MarketplaceHookSlotsTests {
         #expect(done.status == 303)
         let busy = try #require(answers.withLock { $0.first })
         #expect(busy.status == 503)
-        #expect(busy.reason == "hook_busy")
+        #expect(busy.reason == .hookBusy)
         #expect(busy.header("Retry-After") == "5")
         #expect(busy.header("Cache-Control") == "no-store")
         #expect(flow.hook.grants.map(\.code.value) == ["first"])

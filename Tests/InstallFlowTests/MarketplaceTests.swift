@@ -24,10 +24,10 @@ struct MarketplaceTests {
     }
 
     /// A refusal after the return URL was checked: fixed words, a link back to HubSpot, no hook.
-    func expectRefusedWithWayBack(_ flow: Flow, _ response: Response, _ reason: String, status: Int = 400) {
+    func expectRefusedWithWayBack(_ flow: Flow, _ response: Response, _ reason: Reason, status: Int = 400) {
         #expect(response.status == status)
         #expect(response.reason == reason)
-        #expect(response.route == "install")
+        #expect(response.route == .install)
         #expect(response.header("Location") == nil)
         #expect(response.header("Cache-Control") == "no-store")
         #expect(response.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
@@ -59,7 +59,7 @@ struct MarketplaceTests {
         let flow = try Flow(["INSTALL_MARKETPLACE": "sign-in"])
         let (state, cookie, handOut) = try handOut(flow)
         #expect(handOut.status == 303)
-        #expect(handOut.route == "install")
+        #expect(handOut.route == .install)
         #expect(handOut.header("Cache-Control") == "no-store")
         #expect(state.utf8.count == StateSigner.encodedLength)
         let attributes = try #require(handOut.header("Set-Cookie")).split(separator: "; ").dropFirst().map(String.init)
@@ -70,7 +70,7 @@ struct MarketplaceTests {
         flow.clock.now += 20
         let response = finalize(flow, state: state, cookie: cookie)
         #expect(response.status == 303)
-        #expect(response.reason == "ok")
+        #expect(response.reason == .ok)
         #expect(response.header("Location") == Self.returnURL)
         // The binding cookie stays until it expires, as after our own callback: another tab may still finish.
         #expect(response.header("Set-Cookie") == nil)
@@ -86,7 +86,7 @@ struct MarketplaceTests {
         #expect(grant.requestID == response.requestID)
 
         // HubSpot (or the person) sending the same finalize again: used, and still a way back.
-        expectRefusedWithWayBack(flow, finalize(flow, state: state, cookie: cookie), "state_replayed")
+        expectRefusedWithWayBack(flow, finalize(flow, state: state, cookie: cookie), .stateReplayed)
         #expect(flow.hook.grants.count == 1)
     }
 
@@ -105,8 +105,8 @@ struct MarketplaceTests {
         let first = try handOut(flow)
         let second = try handOut(flow, cookie: first.cookie)
         #expect(second.cookie == first.cookie)
-        #expect(finalize(flow, code: "one", state: first.state, cookie: first.cookie).reason == "ok")
-        #expect(finalize(flow, code: "two", state: second.state, cookie: second.cookie).reason == "ok")
+        #expect(finalize(flow, code: "one", state: first.state, cookie: first.cookie).reason == .ok)
+        #expect(finalize(flow, code: "two", state: second.state, cookie: second.cookie).reason == .ok)
         #expect(flow.hook.grants.map(\.code.value) == ["one", "two"])
     }
 
@@ -121,7 +121,7 @@ struct MarketplaceTests {
 
     struct Hostile: Sendable, CustomTestStringConvertible {
         var name: String
-        var reason: String
+        var reason: Reason
         var page: Page
         /// The query after `returnUrl=...&`, given the state and the cookie of a genuine hand-out.
         var query: @Sendable (_ state: String) -> String
@@ -130,47 +130,47 @@ struct MarketplaceTests {
     }
 
     static let signInHostile: [Hostile] = [
-        Hostile(name: "no step", reason: "step_invalid", page: .invalidLink, query: { _ in "" }),
-        Hostile(name: "empty step", reason: "step_invalid", page: .invalidLink, query: { _ in "step=" }),
-        Hostile(name: "unknown step", reason: "step_invalid", page: .invalidLink, query: { _ in "step=install" }),
-        Hostile(name: "step in capitals", reason: "step_invalid", page: .invalidLink, query: { _ in "step=FINALIZE" }),
-        Hostile(name: "direct-style", reason: "flow_mismatch", page: .invalidLink, query: { _ in "code=c" }),
+        Hostile(name: "no step", reason: .stepInvalid, page: .invalidLink, query: { _ in "" }),
+        Hostile(name: "empty step", reason: .stepInvalid, page: .invalidLink, query: { _ in "step=" }),
+        Hostile(name: "unknown step", reason: .stepInvalid, page: .invalidLink, query: { _ in "step=install" }),
+        Hostile(name: "step in capitals", reason: .stepInvalid, page: .invalidLink, query: { _ in "step=FINALIZE" }),
+        Hostile(name: "direct-style", reason: .flowMismatch, page: .invalidLink, query: { _ in "code=c" }),
         Hostile(
-            name: "direct-style with a state", reason: "flow_mismatch", page: .invalidLink,
+            name: "direct-style with a state", reason: .flowMismatch, page: .invalidLink,
             query: { "code=c&state=\($0)" }),
         Hostile(
-            name: "finalize without state", reason: "state_missing", page: .invalidLink,
+            name: "finalize without state", reason: .stateMissing, page: .invalidLink,
             query: { _ in "step=finalize&code=c" }),
         Hostile(
-            name: "finalize without code", reason: "code_missing", page: .invalidLink,
+            name: "finalize without code", reason: .codeMissing, page: .invalidLink,
             query: { "step=finalize&state=\($0)" }),
         Hostile(
-            name: "finalize with an over-long code", reason: "code_malformed", page: .invalidLink,
+            name: "finalize with an over-long code", reason: .codeMalformed, page: .invalidLink,
             query: { "step=finalize&state=\($0)&code=" + String(repeating: "c", count: 513) }),
         Hostile(
-            name: "finalize without the cookie", reason: "binding_missing", page: .differentBrowser,
+            name: "finalize without the cookie", reason: .bindingMissing, page: .differentBrowser,
             query: { "step=finalize&code=c&state=\($0)" }, cookie: { _ in nil }),
         Hostile(
-            name: "finalize with another browser's cookie", reason: "state_bad_tag", page: .invalidLink,
+            name: "finalize with another browser's cookie", reason: .stateBadTag, page: .invalidLink,
             query: { "step=finalize&code=c&state=\($0)" },
             cookie: { _ in "__Host-hubspot-install=" + String(repeating: "A", count: 43) }),
         Hostile(
-            name: "finalize with a malformed cookie", reason: "binding_malformed", page: .differentBrowser,
+            name: "finalize with a malformed cookie", reason: .bindingMalformed, page: .differentBrowser,
             query: { "step=finalize&code=c&state=\($0)" }, cookie: { _ in "__Host-hubspot-install=x" }),
         Hostile(
-            name: "finalize with two cookies", reason: "binding_duplicated", page: .differentBrowser,
+            name: "finalize with two cookies", reason: .bindingDuplicated, page: .differentBrowser,
             query: { "step=finalize&code=c&state=\($0)" }, cookie: { "\($0); \($0)" }),
         Hostile(
-            name: "finalize with a tampered state", reason: "state_bad_tag", page: .invalidLink,
+            name: "finalize with a tampered state", reason: .stateBadTag, page: .invalidLink,
             query: { "step=finalize&code=c&state=" + String($0.dropLast()) + ($0.hasSuffix("A") ? "B" : "A") }),
         Hostile(
-            name: "finalize with a malformed state", reason: "state_malformed", page: .invalidLink,
+            name: "finalize with a malformed state", reason: .stateMalformed, page: .invalidLink,
             query: { _ in "step=finalize&code=c&state=abc" }),
         Hostile(
-            name: "finalize with two states", reason: "query_duplicated", page: .invalidLink,
+            name: "finalize with two states", reason: .queryDuplicated, page: .invalidLink,
             query: { "step=finalize&code=c&state=\($0)&state=\($0)" }),
         Hostile(
-            name: "finalize with two codes", reason: "query_duplicated", page: .invalidLink,
+            name: "finalize with two codes", reason: .queryDuplicated, page: .invalidLink,
             query: { "step=finalize&code=c&code=d&state=\($0)" }),
     ]
 
@@ -186,7 +186,7 @@ struct MarketplaceTests {
         #expect(response.header("Set-Cookie") == nil)
         #expect(flow.hook.grants.isEmpty)
         // None of these used the state up.
-        #expect(finalize(flow, state: genuine.state, cookie: genuine.cookie).reason == "ok")
+        #expect(finalize(flow, state: genuine.state, cookie: genuine.cookie).reason == .ok)
     }
 
     @Test func expiredStateIsRefusedAsTheCallbackRefusesIt() throws {
@@ -194,10 +194,10 @@ struct MarketplaceTests {
         let (state, cookie, _) = try handOut(flow)
         flow.clock.now += 601
         let response = finalize(flow, state: state, cookie: cookie)
-        expectRefusedWithWayBack(flow, response, "state_expired")
+        expectRefusedWithWayBack(flow, response, .stateExpired)
         #expect(flow.body(response).contains(HTML.escape(Page.linkExpired.words!.title)))
         // The callback says the same of the same state.
-        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "state_expired")
+        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .stateExpired)
         #expect(flow.hook.grants.isEmpty)
     }
 
@@ -207,7 +207,7 @@ struct MarketplaceTests {
         let flow = try Flow(["INSTALL_MARKETPLACE": "direct"])
         let response = flow.get("/oauth/install?code=d-code&returnUrl=\(Self.encodedReturn)")
         #expect(response.status == 303)
-        #expect(response.reason == "ok")
+        #expect(response.reason == .ok)
         #expect(response.header("Location") == Self.returnURL)
         #expect(response.header("Set-Cookie") == nil)
         let grant = try #require(flow.hook.grants.first)
@@ -219,10 +219,10 @@ struct MarketplaceTests {
 
         // The same code again (a refresh, HubSpot retrying): the hook does not run twice.
         expectRefusedWithWayBack(
-            flow, flow.get("/oauth/install?returnUrl=\(Self.encodedReturn)&code=d-code"), "code_replayed")
+            flow, flow.get("/oauth/install?returnUrl=\(Self.encodedReturn)&code=d-code"), .codeReplayed)
         #expect(flow.hook.grants.count == 1)
         // Another code is another install.
-        #expect(flow.get("/oauth/install?code=d-code-2&returnUrl=\(Self.encodedReturn)").reason == "ok")
+        #expect(flow.get("/oauth/install?code=d-code-2&returnUrl=\(Self.encodedReturn)").reason == .ok)
         #expect(flow.hook.grants.map(\.code.value) == ["d-code", "d-code-2"])
     }
 
@@ -234,7 +234,7 @@ struct MarketplaceTests {
     func hostileDirectRequestIsRefusedWithAWayBack(query: String, reason: String) throws {
         let flow = try Flow(["INSTALL_MARKETPLACE": "direct"])
         let response = flow.get("/oauth/install?returnUrl=\(Self.encodedReturn)&" + query)
-        expectRefusedWithWayBack(flow, response, reason)
+        expectRefusedWithWayBack(flow, response, try #require(Reason(rawValue: reason)))
         #expect(response.header("Set-Cookie") == nil)
         #expect(flow.hook.grants.isEmpty)
     }
@@ -256,7 +256,7 @@ struct MarketplaceTests {
                 response = finalize(flow, state: genuine.state, cookie: genuine.cookie)
                 #expect(response.header("Set-Cookie") == nil)
             }
-            expectRefusedWithWayBack(flow, response, kind.rawValue, status: status)
+            expectRefusedWithWayBack(flow, response, kind.reason, status: status)
             #expect(flow.body(response).contains(HTML.escape(page.words!.title)))
             #expect(response.diagnostics == "exit status 3")
             #expect(flow.hook.grants.count == 1)
@@ -302,7 +302,7 @@ struct MarketplaceTests {
                 let response = flow.get("/oauth/install?\(rest)&\(query)")
                 #expect(response.status == 400, "\(name) \(mode) \(rest)")
                 #expect(
-                    ["return_url_invalid", "query_too_large", "query_malformed"].contains(response.reason),
+                    [.returnURLInvalid, .queryTooLarge, .queryMalformed].contains(response.reason),
                     "\(name)")
                 #expect(response.header("Location") == nil)
                 #expect(response.header("Set-Cookie") == nil)
@@ -319,7 +319,7 @@ struct MarketplaceTests {
         let flow = try Flow(["INSTALL_MARKETPLACE": "direct"])
         let url = "https://app.hubspot.com/x?a=1&b='2'&c=\"<3>\""
         let response = flow.get("/oauth/install?returnUrl=" + PercentEncoding.encode(url))
-        #expect(response.reason == "code_missing")
+        #expect(response.reason == .codeMissing)
         let body = flow.body(response)
         #expect(body.contains("href=\"https://app.hubspot.com/x?a=1&amp;b=&#39;2&#39;&amp;c=&quot;&lt;3&gt;&quot;\""))
         #expect(!body.contains("<3>"))
@@ -331,7 +331,7 @@ struct MarketplaceTests {
             flow.get("/oauth/install?code=c&returnUrl=http://localhost:9000/return").header("Location")
                 == "http://localhost:9000/return")
         #expect(
-            flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == "return_url_invalid")
+            flow.get("/oauth/install?code=c2&returnUrl=http://localhost:9001/return").reason == .returnURLInvalid)
     }
 
     @Test func headNeverRunsTheHookNorSetsACookie() throws {
@@ -340,7 +340,7 @@ struct MarketplaceTests {
             for query in ["code=c", "step=authorize", "step=finalize&code=c&state=s"] {
                 let head = flow.get("/oauth/install?\(query)&returnUrl=\(Self.encodedReturn)", method: "HEAD")
                 #expect(head.status == 204)
-                #expect(head.reason == "head_ignored")
+                #expect(head.reason == .headIgnored)
                 #expect(head.header("Set-Cookie") == nil)
                 #expect(head.header("Cache-Control") == "no-store")
             }
@@ -349,7 +349,7 @@ struct MarketplaceTests {
         // The code a HEAD saw is still good.
         let flow = try Flow(["INSTALL_MARKETPLACE": "direct"])
         _ = flow.get("/oauth/install?code=c&returnUrl=\(Self.encodedReturn)", method: "HEAD")
-        #expect(flow.get("/oauth/install?code=c&returnUrl=\(Self.encodedReturn)").reason == "ok")
+        #expect(flow.get("/oauth/install?code=c&returnUrl=\(Self.encodedReturn)").reason == .ok)
     }
 
     @Test func otherMethodsAreNotAllowed() throws {

@@ -40,7 +40,7 @@ struct PKCETests {
         #expect(challenge.utf8.count == 43)
         let cookie = String(try #require(response.header("Set-Cookie")).split(separator: ";")[0])
 
-        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .ok)
         let verifier = try #require(flow.hook.grants.first?.codeVerifier?.value)
         #expect(verifier.utf8.count == 43)
         #expect(PKCE.challenge(verifier: verifier) == challenge)
@@ -59,7 +59,7 @@ struct PKCETests {
         let challenge = try #require(Self.query(location, "code_challenge"))
         let cookie = String(try #require(response.header("Set-Cookie")).split(separator: ";")[0])
         let after = try Flow(["HUBSPOT_PKCE": "S256", "INSTALL_STATE_KEYS": Fixture.keyB + " " + Fixture.keyA])
-        #expect(after.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == "ok")
+        #expect(after.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).reason == .ok)
         let verifier = try #require(after.hook.grants.first?.codeVerifier?.value)
         #expect(PKCE.challenge(verifier: verifier) == challenge)
     }

@@ -20,10 +20,10 @@ struct ResponseSerializationTests {
                 .init("Location", "https://app.example/" + String(repeating: "é☃😀", count: 3_000)),
                 .init("X-Note", "ü"), .init("X-Empty", ""),
             ],
-            body: Array("Grüße 😀".utf8), reason: "ok", route: "authorize"),
-        Response(status: 200, headers: [], body: [], reason: "ok", route: "healthz"),
+            body: Array("Grüße 😀".utf8), reason: .ok, route: .authorize),
+        Response(status: 200, headers: [], body: [], reason: .ok, route: .healthz),
         Response(status: 599, headers: [.init("X", String(repeating: "a", count: 100_000))], body: [0, 255],
-                 reason: "ok", route: "other"),
+                 reason: .ok, route: .other),
     ]
 
     // By index: a response's description would print its 100,000-byte header.

@@ -151,7 +151,7 @@ struct AccessLogTests {
     }
 
     @Test func hookDiagnosticsAreEscapedAndTheLineEndsOnce() throws {
-        var response = Response(status: 502, headers: [], body: [], reason: "hook_failed", route: "callback")
+        var response = Response(status: 502, headers: [], body: [], reason: .hookFailed, route: .callback)
         response.requestID = "AbCdEfGh-12"
         response.diagnostics = "exit 1: \"bad\"\n\\ \u{1}"
         let line = String(

@@ -23,7 +23,7 @@ struct TwoTabsTests {
             flow.clock.now += 5
             let response = flow.get("/oauth/callback?code=code-\(index)&state=\(state)", cookie: cookie)
             #expect(response.status == 303, "tab \(index + 1) to finish")
-            #expect(response.reason == "ok")
+            #expect(response.reason == .ok)
             // Nothing clears the cookie the other tab still needs.
             #expect(
                 !response.headers.contains { $0.name == "Set-Cookie" && $0.value.hasPrefix("__Host-hubspot-install=") })
@@ -40,8 +40,8 @@ struct TwoTabsTests {
         let flow = try Flow(hook: failing)
         let (first, second, cookie) = twoTabs(flow)
         let (failed, finished) = secondFirst ? (second, first) : (first, second)
-        #expect(flow.get("/oauth/callback?code=bad&state=\(failed)", cookie: cookie).reason == "provider_unavailable")
-        #expect(flow.get("/oauth/callback?code=good&state=\(finished)", cookie: cookie).reason == "ok")
+        #expect(flow.get("/oauth/callback?code=bad&state=\(failed)", cookie: cookie).reason == .providerUnavailable)
+        #expect(flow.get("/oauth/callback?code=good&state=\(finished)", cookie: cookie).reason == .ok)
         #expect(flow.hook.grants.count == 2)
     }
 
@@ -51,12 +51,12 @@ struct TwoTabsTests {
         #expect(flow.get("/oauth/callback?code=first&state=\(state)", cookie: cookie).status == 303)
         // Back to HubSpot's consent page, Connect again: a new code, the same state, the cookie still there.
         let again = flow.get("/oauth/callback?code=second&state=\(state)", cookie: cookie)
-        #expect(again.reason == "state_replayed")
+        #expect(again.reason == .stateReplayed)
         #expect(flow.body(again).contains(HTML.escape(Page.linkUsed.words!.title)))
         // Once the cookie has expired with the state, the same words.
         flow.clock.now += 30
         let withoutCookie = flow.get("/oauth/callback?code=third&state=\(state)")
-        #expect(withoutCookie.reason == "state_replayed")
+        #expect(withoutCookie.reason == .stateReplayed)
         #expect(flow.body(withoutCookie).contains(HTML.escape(Page.linkUsed.words!.title)))
         #expect(flow.hook.grants.map(\.code.value) == ["first"])
     }
@@ -68,7 +68,7 @@ struct TwoTabsTests {
             #expect(flow.get("/oauth/callback?code=c&state=\(state)", cookie: cookie).status == 303)
         }
         for state in [first, second] {
-            #expect(flow.get("/oauth/callback?code=d&state=\(state)", cookie: cookie).reason == "state_replayed")
+            #expect(flow.get("/oauth/callback?code=d&state=\(state)", cookie: cookie).reason == .stateReplayed)
         }
         #expect(flow.hook.grants.count == 2)
     }
