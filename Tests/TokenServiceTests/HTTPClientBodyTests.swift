@@ -117,7 +117,8 @@ struct HTTPClientBodyTests {
                 defer { group.leave() }
                 for post in 0..<posts {
                     // The size of a grant's JSON; different in every post.
-                    let body = Array("{\"thread\":\(thread),\"post\":\(post),\"pad\":\"".utf8)
+                    let body =
+                        Array("{\"thread\":\(thread),\"post\":\(post),\"pad\":\"".utf8)
                         + [UInt8](repeating: UInt8(ascii: "a") &+ UInt8(post % 26), count: 200) + Array("\"}".utf8)
                     let request = HTTPRequest(
                         method: "POST", url: url,
