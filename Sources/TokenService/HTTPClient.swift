@@ -47,16 +47,26 @@ enum HTTPFailure: Error, Sendable, Equatable {
 /// with the system's certificates), for hooks that are called on a worker thread and may block it.
 ///
 /// Ephemeral: no cookies, no cache, no credential store; redirects are never followed (a token
-/// endpoint that redirects is misconfigured, and following would re-send the client secret). Each
-/// call waits for its own task only, so many worker threads can share one client.
+/// endpoint that redirects is misconfigured, and following would re-send the client secret).
+///
+/// Every request gets a session of its own, and so a connection of its own. libcurl keeps a
+/// connection for the next request of its session even when the request said `Connection: close`;
+/// when the server has closed that kept connection by the time a post is written to it, libcurl
+/// sends the post again on a new connection, unasked. A post the server may have read must never
+/// be sent twice; and Foundation cannot rewind a body it has handed over, so that second send
+/// carried the headers without the body, and the server waited for the body until the deadline.
+/// A request on a connection never used before is not sent again. Many worker threads can share
+/// one client; each call waits for its own request only.
 final class HTTPClient: Sendable {
     /// Answers above this are cut off as `tooLarge`: token answers are a few KiB.
     let responseLimit: Int
-    private let session: URLSession
-    private let tasks: TaskTable
 
     init(responseLimit: Int = 1 << 20) {
         self.responseLimit = responseLimit
+    }
+
+    /// The settings of every request's session.
+    private static func configuration() -> URLSessionConfiguration {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpCookieAcceptPolicy = .never
         configuration.httpShouldSetCookies = false
@@ -67,13 +77,7 @@ final class HTTPClient: Sendable {
         // The caller's deadline is enforced below; these are only the outer bounds.
         configuration.timeoutIntervalForRequest = 300
         configuration.timeoutIntervalForResource = 300
-        let tasks = TaskTable(limit: responseLimit)
-        self.tasks = tasks
-        session = URLSession(configuration: configuration, delegate: tasks, delegateQueue: nil)
-    }
-
-    deinit {
-        session.invalidateAndCancel()
+        return configuration
     }
 
     /// Sends `request` and waits for the whole answer, or until `deadline`, whichever is first.
@@ -96,16 +100,18 @@ final class HTTPClient: Sendable {
         urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         if !request.body.isEmpty || request.method == "POST" { urlRequest.httpBody = Data(request.body) }
 
-        let task = session.dataTask(with: urlRequest)
         let done = DispatchSemaphore(value: 0)
-        tasks.register(task.taskIdentifier, done: done)
+        let answer = OneAnswer(limit: responseLimit, done: done)
+        let session = URLSession(configuration: Self.configuration(), delegate: answer, delegateQueue: nil)
+        // Closes the connection and lets the session go: it holds its delegate until invalidated.
+        defer { session.invalidateAndCancel() }
+        let task = session.dataTask(with: urlRequest)
         task.resume()
         guard done.wait(timeout: deadline.dispatchTime) == .success else {
-            tasks.forget(task.taskIdentifier)
             task.cancel()
             throw .timedOut
         }
-        return try tasks.take(task.taskIdentifier).get()
+        return try answer.result.get()
     }
 }
 
@@ -124,10 +130,10 @@ struct Deadline: Sendable {
     }
 }
 
-/// The session's delegate: collects each task's answer and wakes the thread waiting for it.
-private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
-    private struct Pending {
-        var done: DispatchSemaphore
+/// The delegate of one request's session: collects the answer of its one task and wakes the
+/// thread waiting for it.
+private final class OneAnswer: NSObject, URLSessionDataDelegate, Sendable {
+    private struct State {
         var response: HTTPURLResponse?
         var body: [UInt8] = []
         var overflowed = false
@@ -135,20 +141,17 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
     }
 
     private let limit: Int
-    private let pending = Mutex<[Int: Pending]>([:])
+    private let done: DispatchSemaphore
+    private let state = Mutex(State())
 
-    init(limit: Int) { self.limit = limit }
-
-    func register(_ id: Int, done: DispatchSemaphore) {
-        pending.withLock { $0[id] = Pending(done: done) }
+    init(limit: Int, done: DispatchSemaphore) {
+        self.limit = limit
+        self.done = done
     }
 
-    func forget(_ id: Int) {
-        _ = pending.withLock { $0.removeValue(forKey: id) }
-    }
-
-    func take(_ id: Int) -> Result<HTTPResponse, HTTPFailure> {
-        pending.withLock { $0.removeValue(forKey: id)?.result } ?? .failure(.connection("no answer"))
+    /// What came, once `done` was signalled.
+    var result: Result<HTTPResponse, HTTPFailure> {
+        state.withLock { $0.result } ?? .failure(.connection("no answer"))
     }
 
     func urlSession(
@@ -166,9 +169,9 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
         let encoding = http?.value(forHTTPHeaderField: "Content-Encoding")?
             .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         let compressed = !(encoding.isEmpty || encoding == "identity")
-        pending.withLock { table in
-            table[dataTask.taskIdentifier]?.response = http
-            if compressed { table[dataTask.taskIdentifier]?.overflowed = true }
+        state.withLock { state in
+            state.response = http
+            if compressed { state.overflowed = true }
         }
         // Cancelled before the body is read: a compressed answer is refused like an oversized one.
         completionHandler(compressed ? .cancel : .allow)
@@ -176,41 +179,36 @@ private final class TaskTable: NSObject, URLSessionDataDelegate, Sendable {
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let overflowed = pending.withLock { table -> Bool in
-            guard var entry = table[dataTask.taskIdentifier] else { return false }
-            if entry.overflowed {
-                return true
-            } else if entry.body.count + data.count > limit {
-                entry.overflowed = true
-            } else {
-                entry.body.append(contentsOf: data)
+        let overflowed = state.withLock { state -> Bool in
+            if !state.overflowed {
+                if state.body.count + data.count > limit {
+                    state.overflowed = true
+                } else {
+                    state.body.append(contentsOf: data)
+                }
             }
-            table[dataTask.taskIdentifier] = entry
-            return entry.overflowed
+            return state.overflowed
         }
         if overflowed { dataTask.cancel() }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let done = pending.withLock { table -> DispatchSemaphore? in
-            guard var entry = table[task.taskIdentifier] else { return nil }
-            if entry.overflowed {
-                entry.result = .failure(.tooLarge)
+        state.withLock { state in
+            if state.overflowed {
+                state.result = .failure(.tooLarge)
             } else if let error {
-                entry.result = .failure(Self.failure(error))
-            } else if let response = entry.response ?? task.response as? HTTPURLResponse {
+                state.result = .failure(Self.failure(error))
+            } else if let response = state.response ?? task.response as? HTTPURLResponse {
                 var headers = [String: String]()
                 for (name, value) in response.allHeaderFields {
                     if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
                 }
-                entry.result = .success(HTTPResponse(status: response.statusCode, headers: headers, body: entry.body))
+                state.result = .success(HTTPResponse(status: response.statusCode, headers: headers, body: state.body))
             } else {
-                entry.result = .failure(.connection("no HTTP answer"))
+                state.result = .failure(.connection("no HTTP answer"))
             }
-            table[task.taskIdentifier] = entry
-            return entry.done
         }
-        done?.signal()
+        done.signal()
     }
 
     /// One word or two for the log; the error's own text may hold the URL.

@@ -62,8 +62,9 @@ package struct WebhookHook: TokenHook {
             method: "POST", url: url,
             headers: [
                 "Content-Type": "application/json", "Install-Signature": signature.header(body: body, time: now()),
-                // A fresh connection per post: an HTTP client may quietly send a request again when a
-                // kept-alive connection turns out dead, and that could be after the body was read.
+                // The client already opens a fresh connection for every request (one kept alive can be
+                // sent on again, unasked, after the body was read); this asks the receiver not to keep
+                // it open either.
                 "Connection": "close",
             ],
             body: body)

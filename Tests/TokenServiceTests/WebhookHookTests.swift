@@ -55,15 +55,19 @@ struct WebhookHookTests {
         #expect(posts.first?["verified"] as? Bool == true)
     }
 
-    /// The same, on a connection kept alive from an earlier post: an HTTP client may silently send
-    /// a request again when a reused connection dies without an answer, which for a post whose body
-    /// was read is a second delivery.
-    @Test func droppedSecondPostOnAKeptAliveConnectionIsNotSentAgain() throws {
+    /// The same for the hook's second post, after one that was answered. A client that kept the
+    /// first post's connection (libcurl does, whatever the request's `Connection: close` says) would
+    /// send the second post again on a new connection, unasked, when the receiver had closed the kept
+    /// one as the post was written; `HTTPClient` gives every request a connection of its own
+    /// (`HTTPClientBodyTests.eachPostGoesOnAConnectionOfItsOwn`). Here the receiver reads the
+    /// second post and drops it: exactly one copy arrives, and the failure says it was not sent again.
+    @Test func droppedSecondPostAfterAnAnsweredOneIsNotSentAgain() throws {
         let receiver = try WebhookReceiver.start(key: Self.key, plan: [200, 0, 200])
         let hook = hook(receiver)
         #expect(try hook.exchange(grant) == HookOutcome())
         let failure = #expect(throws: HookFailure.self) { try hook.exchange(grant) }
         #expect(failure?.kind == .providerUnavailable)
+        #expect(failure?.detail.hasSuffix("(not sent again)") == true)
         Thread.sleep(forTimeInterval: 1.5)
         #expect(try received(receiver).count == 2)
     }
