@@ -31,7 +31,7 @@ package final class InstallResponder: Sendable {
         let pages = try Pages.load(configuration: configuration)
         let directory = configuration.stateDirectory
         if let problem = FileSystem.makeDirectory(directory, mode: 0o700) ?? FileSystem.ownershipProblem(directory) {
-            throw ConfigurationError(problems: [ConfigurationProblem(key: "INSTALL_STATE_DIR", message: problem)])
+            throw ConfigurationError(problems: [ConfigurationProblem(.stateDirectory, message: problem)])
         }
         self.init(
             configuration: configuration, pages: pages, hook: hook,

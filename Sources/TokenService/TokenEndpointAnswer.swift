@@ -183,7 +183,7 @@ enum TokenEndpointAnswer {
         }
         if (300..<400).contains(status) {
             return HookFailure(
-                .failed, detail: "HubSpot's \(what) answered a redirect \(status); check HUBSPOT_TOKEN_URL")
+                .failed, detail: "HubSpot's \(what) answered a redirect \(status); check \(Setting.tokenURL)")
         }
         if let word = statusWord, codeWords.contains(word) { return HookFailure(.codeRejected, detail: said(word)) }
         if let word = statusWord, operatorWords.contains(word) { return HookFailure(.failed, detail: said(word)) }
