@@ -173,7 +173,7 @@ private struct Reader {
 
     mutating func readClientID() -> String? {
         guard let id = required(.clientID) else { return nil }
-        guard id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        guard PrintableText.isVisibleASCII(id) else {
             error(.clientID, "must be printable ASCII without spaces (copy it from the app's Auth tab)")
             return nil
         }
@@ -188,7 +188,7 @@ private struct Reader {
             return nil
         }
         var ok = true
-        if parts.scheme != "https" && !(parts.scheme == "http" && parts.isLocalhost) {
+        if !parts.hasHubSpotRedirectScheme {
             error(key, "must use https (plain http is accepted by HubSpot only for localhost)")
             ok = false
         }
@@ -262,7 +262,7 @@ private struct Reader {
 
     mutating func readServiceURL(_ key: Setting, default defaultValue: String) -> String? {
         let text = value(key) ?? defaultValue
-        guard let parts = URLParts.webTarget(text), !parts.hasFragment else {
+        guard URLParts.endpoint(text) != nil else {
             error(
                 key,
                 "must be an absolute https URL (plain http only for a local stand-in on localhost) of printable "
@@ -396,7 +396,7 @@ private struct Reader {
         }
         if text.hasPrefix("webhook:") {
             let url = String(text.dropFirst(8))
-            guard let parts = URLParts.webTarget(url), !parts.hasFragment else {
+            guard URLParts.endpoint(url) != nil else {
                 error(key, "webhook: needs an absolute https URL (http only on localhost) of printable ASCII")
                 return nil
             }
@@ -618,7 +618,7 @@ private struct Reader {
     mutating func readSuccessURL() -> String? {
         guard let text = value(.successURL) else { return nil }
         if text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\")
-            && text.utf8.allSatisfy(URLParts.isPrintableASCII)
+            && PrintableText.isVisibleASCII(text)
         {
             return text
         }
@@ -667,7 +667,7 @@ extension String {
     func asciiEscaped() -> String {
         var out = ""
         for scalar in unicodeScalars {
-            if scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F {
+            if scalar == " " || (scalar.isASCII && PrintableText.isVisibleASCII(UInt8(scalar.value))) {
                 out.unicodeScalars.append(scalar)
             } else {
                 out += "\\u{\(String(scalar.value, radix: 16))}"

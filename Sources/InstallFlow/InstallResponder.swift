@@ -298,9 +298,8 @@ package final class InstallResponder: Sendable {
         error == "access_denied" ? .accessDenied : .providerError
     }
 
-    /// A hook may choose where the user goes next, but only to an absolute https URL.
+    /// A hook may choose where the user goes next, but only where `URLParts.hookRedirect` allows.
     static func safeRedirect(_ target: String?) -> String? {
-        guard let target, URLParts.webTarget(target) != nil else { return nil }
-        return target
+        target.flatMap(URLParts.hookRedirect)
     }
 }
