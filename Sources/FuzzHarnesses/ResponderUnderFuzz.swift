@@ -23,16 +23,17 @@ final class ResponderUnderFuzz: Sendable {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)
         let root = parts.joined(separator: "/")
-        let environment = [
-            "HUBSPOT_CLIENT_ID": "9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a",
-            "HUBSPOT_REDIRECT_URI": "https://install.example.com/oauth/callback",
-            "HUBSPOT_SCOPES": "oauth contacts",
-            "HUBSPOT_OPTIONAL_SCOPES": "automation",
-            "INSTALL_STATE_KEYS": "WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo",
-            "INSTALL_TOKEN_HOOK": "exec:/bin/true",
-            "INSTALL_PUBLIC_DIR": root + "/public",
-            "INSTALL_APP_NAME": "Acme Sync",
+        let settings: [Setting: String] = [
+            .clientID: "9b4a5e2c-1f3d-4a8b-9c7e-6d5f4e3c2b1a",
+            .redirectURI: "https://install.example.com/oauth/callback",
+            .scopes: "oauth contacts",
+            .optionalScopes: "automation",
+            .stateKeys: "WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo",
+            .tokenHook: "exec:/bin/true",
+            .publicDirectory: root + "/public",
+            .appName: "Acme Sync",
         ]
+        let environment = Dictionary(uniqueKeysWithValues: settings.map { ($0.key.rawValue, $0.value) })
         do {
             configuration = try Configuration.load(environment: environment, configFile: nil, workingDirectory: root)
             let pages = try Pages.load(configuration: configuration)

@@ -40,7 +40,7 @@ package struct ExecHook: TokenHook {
     /// A program of our own (`hubspot-install-tokens hook ...`), given its arguments and exactly the
     /// `NAME=value` entries in `childEnvironment`.
     package init(path: String, arguments: [String], timeout: Double, childEnvironment: [String]) {
-        precondition(timeout > 0 && timeout <= 86_400, "INSTALL_TOKEN_HOOK_TIMEOUT is validated at start")
+        precondition(timeout > 0 && timeout <= 86_400, "\(Setting.tokenHookTimeout) is validated at start")
         self.path = path
         self.arguments = arguments
         self.timeout = timeout

@@ -31,7 +31,7 @@ struct HookAnswer {
             throw Rejection(detail: "hook printed something that is not a JSON object")
         }
         let redirect = try Self.string("redirect", in: fields)
-        if let redirect, !Self.isAcceptableRedirect(redirect) {
+        if let redirect, URLParts.hookRedirect(redirect) == nil {
             throw Rejection(detail: "hook chose a redirect that is not an absolute https URL")
         }
         self.redirect = redirect
@@ -49,23 +49,6 @@ struct HookAnswer {
         case nil, .null: return nil
         case .string(let text): return text
         default: throw Rejection(detail: "hook printed a \"\(key)\" that is not a string")
-        }
-    }
-
-    /// The one URL rule of the flow (`URLParts.webTarget`: printable ASCII, no userinfo, https or
-    /// http to a loopback host), and stricter still on the characters: only those RFC 3986 allows,
-    /// because browsers and URL parsers disagree about backslashes and the like; those are refused,
-    /// not read.
-    private static func isAcceptableRedirect(_ url: String) -> Bool {
-        url.utf8.count <= 2048 && url.utf8.allSatisfy(isURICharacter) && URLParts.webTarget(url) != nil
-    }
-
-    private static func isURICharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default: Array("-._~:/?#[]@!$&'()*+,;=%".utf8).contains(byte)
         }
     }
 }

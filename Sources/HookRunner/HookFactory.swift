@@ -68,7 +68,7 @@ package enum HookFactory {
                 environment: tokensProgramEnvironment(environment: environment, configFile: configFile), input: [],
                 timeout: .seconds(60))
         } catch {
-            return [ConfigurationProblem(key: "INSTALL_TOKEN_HOOK", message: "could not run \(program): \(error)")]
+            return [ConfigurationProblem(.tokenHook, message: "could not run \(program): \(error)")]
         }
         switch run.termination {
         case .exited(0): return []
@@ -84,8 +84,7 @@ package enum HookFactory {
         default: break
         }
         return [
-            ConfigurationProblem(
-                key: "INSTALL_TOKEN_HOOK", message: "\(program) check-hook failed: \(describe(run.termination))")
+            ConfigurationProblem(.tokenHook, message: "\(program) check-hook failed: \(describe(run.termination))")
         ]
     }
 
@@ -101,17 +100,16 @@ package enum HookFactory {
     /// configuration file by absolute path, and `tokensProgramVariables`; nothing of a request.
     static func tokensProgramEnvironment(environment: [String: String], configFile: String?) -> [String] {
         var entries: [String] = []
-        for name in environment.keys.sorted()
-        where (name.hasPrefix("HUBSPOT_") || name.hasPrefix("INSTALL_")) && name != "HUBSPOT_INSTALL_CONFIG" {
+        for name in environment.keys.sorted() where Setting.isInNamespace(name) && name != Setting.configFile.rawValue {
             if let value = environment[name] { entries.append("\(name)=\(value)") }
         }
         for name in tokensProgramVariables {
             if let value = environment[name] { entries.append("\(name)=\(value)") }
         }
-        let named = configFile ?? environment["HUBSPOT_INSTALL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let named = configFile ?? Setting.configFile.nonEmptyValue(in: environment)
         if let named {
             let absolute = named.hasPrefix("/") ? named : FileSystem.currentDirectory() + "/" + named
-            entries.append("HUBSPOT_INSTALL_CONFIG=\(absolute)")
+            entries.append("\(Setting.configFile)=\(absolute)")
         }
         return entries
     }
@@ -123,7 +121,7 @@ package enum HookFactory {
         guard let path, FileSystem.isExecutableFile(path) else {
             throw ConfigurationError(problems: [
                 ConfigurationProblem(
-                    key: "INSTALL_TOKEN_HOOK",
+                    .tokenHook,
                     message: "hubspot and webhook: need \(tokensProgramName) installed beside hubspot-install"
                         + (path.map { " (looked for \($0))" } ?? ""))
             ])

@@ -73,6 +73,6 @@ package struct CallbackQuery: Sendable, Equatable {
 
     /// A code as HubSpot issues it: printable ASCII, bounded.
     package static func isPlausibleCode(_ code: String) -> Bool {
-        code.utf8.count <= maximumCodeLength && code.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        code.utf8.count <= maximumCodeLength && PrintableText.isVisibleASCII(code)
     }
 }

@@ -12,7 +12,7 @@ extension Configuration {
     package func hookSlotsWarning(threads: Int) -> ConfigurationProblem? {
         guard let hookConcurrency, threads > 1, hookConcurrency >= threads else { return nil }
         return ConfigurationProblem(
-            key: "INSTALL_HOOK_CONCURRENCY",
+            .hookConcurrency,
             message:
                 "\(hookConcurrency) is not fewer than the \(threads) threads: slow hooks can take every thread, and pages and /healthz wait",
             isWarning: true)

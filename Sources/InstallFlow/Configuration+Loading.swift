@@ -3,15 +3,6 @@ internal import InstallCrypto
 extension Configuration {
     /// Routes of our own that the callback path must not shadow.
     static let reservedPaths: Set<String> = ["/", "/oauth/authorize", "/oauth/install", "/installed", "/healthz"]
-    static let knownKeys: Set<String> = [
-        "HUBSPOT_CLIENT_ID", "HUBSPOT_REDIRECT_URI", "HUBSPOT_SCOPES", "HUBSPOT_OPTIONAL_SCOPES",
-        "HUBSPOT_AUTHORIZE_URL", "HUBSPOT_TOKEN_URL", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_CLIENT_SECRET_FILE",
-        "INSTALL_STATE_KEYS", "INSTALL_STATE_KEYS_FILE", "INSTALL_STATE_TTL", "INSTALL_STATE_DIR",
-        "INSTALL_TOKEN_HOOK", "INSTALL_TOKEN_HOOK_TIMEOUT", "INSTALL_TOKEN_HOOK_ENV", "INSTALL_APP_NAME",
-        "INSTALL_PUBLIC_DIR", "INSTALL_SUCCESS_URL", "INSTALL_WEBHOOK_KEY", "INSTALL_WEBHOOK_KEY_FILE",
-        "INSTALL_TOKEN_DB", "HUBSPOT_INSTALL_CONFIG", "INSTALL_HOOK_CONCURRENCY", "HUBSPOT_PKCE", "INSTALL_MARKETPLACE",
-        "INSTALL_RETURN_HOSTS", "INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE", "INSTALL_TOKENS_IN_CLEAR",
-    ]
 
     /// Reads the configuration from the environment and, if given, a systemd-EnvironmentFile style
     /// file (`KEY=value`, `#` comments); a variable set in the environment wins over the file.
@@ -53,22 +44,25 @@ private struct Reader {
     let workingDirectory: String
     let readsSecrets: Bool
 
-    mutating func error(_ key: String, _ message: String) {
-        problems.append(ConfigurationProblem(key: key, message: message))
+    mutating func error(_ key: Setting, _ message: String) {
+        problems.append(ConfigurationProblem(key, message: message))
     }
 
-    mutating func warning(_ key: String, _ message: String) {
-        problems.append(ConfigurationProblem(key: key, message: message, isWarning: true))
+    mutating func warning(_ key: Setting, _ message: String) {
+        problems.append(ConfigurationProblem(key, message: message, isWarning: true))
     }
 
     /// A set, non-blank value, trimmed.
-    func value(_ key: String) -> String? {
-        guard let raw = values[key] else { return nil }
+    func value(_ key: Setting) -> String? { value(named: key.rawValue) }
+
+    /// `value(_:)` of a variable that is not a setting (`XDG_RUNTIME_DIR`).
+    func value(named name: String) -> String? {
+        guard let raw = values[name] else { return nil }
         let trimmed = raw.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    mutating func required(_ key: String) -> String? {
+    mutating func required(_ key: Setting) -> String? {
         guard let value = value(key) else {
             error(key, "is required")
             return nil
@@ -78,8 +72,8 @@ private struct Reader {
 
     /// A secret given either inline (`KEY`) or in a file named by `KEY_FILE` (absolute), never
     /// both: the text and the variable it came from, or nil with the problem noted.
-    mutating func inlineOrFile(_ key: String, missing: String) -> (source: String, text: String)? {
-        let fileKey = key + "_FILE"
+    mutating func inlineOrFile(_ secret: Setting.InlineOrFile, missing: String) -> (source: Setting, text: String)? {
+        let (key, fileKey) = (secret.inline, secret.file)
         switch (value(key), value(fileKey)) {
         case (nil, nil):
             error(key, missing)
@@ -109,8 +103,8 @@ private struct Reader {
     }
 
     /// Without reading: whether `KEY` or `KEY_FILE` (absolute) names the secret, exactly one of them.
-    mutating func isNamed(_ key: String, missing: String) -> Bool {
-        let fileKey = key + "_FILE"
+    mutating func isNamed(_ secret: Setting.InlineOrFile, missing: String) -> Bool {
+        let (key, fileKey) = (secret.inline, secret.file)
         switch (value(key), value(fileKey)) {
         case (nil, nil):
             error(key, missing)
@@ -130,21 +124,20 @@ private struct Reader {
     }
 
     mutating func read() -> Configuration? {
-        for key in values.keys.sorted()
-        where (key.hasPrefix("HUBSPOT_") || key.hasPrefix("INSTALL_")) && !Configuration.knownKeys.contains(key) {
-            warning(key, "is not a setting of hubspot-install (a typo?)")
+        for key in values.keys.sorted() where Setting.isInNamespace(key) && Setting(rawValue: key) == nil {
+            let unknown = "is not a setting of hubspot-install (a typo?)"
+            problems.append(ConfigurationProblem(key: key, message: unknown, isWarning: true))
         }
         let clientID = readClientID()
         let redirect = readRedirectURI()
         let (scopes, optionalScopes) = readScopes()
-        let authorizeURL = readServiceURL(
-            "HUBSPOT_AUTHORIZE_URL", default: "https://app.hubspot.com/oauth/authorize")
+        let authorizeURL = readServiceURL(.authorizeURL, default: "https://app.hubspot.com/oauth/authorize")
         let tokenURL = readTokenURL()
         let pkce = readPKCE()
         let marketplace = readMarketplace()
         let returnHosts = readReturnHosts()
         if marketplace == .off, returnHosts?.isEmpty == false {
-            warning("INSTALL_RETURN_HOSTS", "is used only with INSTALL_MARKETPLACE=sign-in or direct")
+            warning(.returnHosts, "is used only with \(Setting.marketplace)=sign-in or direct")
         }
         let keys = readStateKeys()
         let ttl = readTTL()
@@ -179,23 +172,23 @@ private struct Reader {
     }
 
     mutating func readClientID() -> String? {
-        guard let id = required("HUBSPOT_CLIENT_ID") else { return nil }
-        guard id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            error("HUBSPOT_CLIENT_ID", "must be printable ASCII without spaces (copy it from the app's Auth tab)")
+        guard let id = required(.clientID) else { return nil }
+        guard PrintableText.isVisibleASCII(id) else {
+            error(.clientID, "must be printable ASCII without spaces (copy it from the app's Auth tab)")
             return nil
         }
         return id
     }
 
     mutating func readRedirectURI() -> (text: String, parts: URLParts)? {
-        let key = "HUBSPOT_REDIRECT_URI"
+        let key = Setting.redirectURI
         guard let text = required(key) else { return nil }
         guard let parts = URLParts(text) else {
             error(key, "must be an absolute URL such as https://example.com/oauth/callback")
             return nil
         }
         var ok = true
-        if parts.scheme != "https" && !(parts.scheme == "http" && parts.isLocalhost) {
+        if !parts.hasHubSpotRedirectScheme {
             error(key, "must use https (plain http is accepted by HubSpot only for localhost)")
             ok = false
         }
@@ -219,15 +212,14 @@ private struct Reader {
     }
 
     mutating func readScopes() -> (required: [String], optional: [String]) {
-        var required = scopeList("HUBSPOT_SCOPES")
-        let optional = scopeList("HUBSPOT_OPTIONAL_SCOPES")
+        var required = scopeList(.scopes)
+        let optional = scopeList(.optionalScopes)
         if !required.contains("oauth") { required.insert("oauth", at: 0) }
         for scope in optional where required.contains(scope) {
-            error(
-                "HUBSPOT_OPTIONAL_SCOPES", "\(scope) is also in HUBSPOT_SCOPES; a scope is either required or optional")
+            error(.optionalScopes, "\(scope) is also in \(Setting.scopes); a scope is either required or optional")
         }
         if optional.contains("oauth") && !required.contains("oauth") {
-            error("HUBSPOT_OPTIONAL_SCOPES", "oauth is always required")
+            error(.optionalScopes, "oauth is always required")
         }
         // HubSpot's scope table says Forms needs `contacts`, but `contacts` is a legacy scope that new
         // apps cannot select any more (the granular crm.objects.contacts.* replaced it): refusing
@@ -236,15 +228,15 @@ private struct Reader {
             "forms needed the legacy scope contacts; add contacts if your app still offers it "
             + "(new apps cannot select it: crm.objects.contacts.read/write replaced it)"
         if required.contains("forms") && !required.contains("contacts") {
-            warning("HUBSPOT_SCOPES", formsWithoutContacts)
+            warning(.scopes, formsWithoutContacts)
         } else if optional.contains("forms") && !required.contains("contacts") && !optional.contains("contacts") {
-            warning("HUBSPOT_OPTIONAL_SCOPES", formsWithoutContacts)
+            warning(.optionalScopes, formsWithoutContacts)
         }
         return (required, optional)
     }
 
-    mutating func scopeList(_ key: String) -> [String] {
-        guard let raw = values[key] else { return [] }
+    mutating func scopeList(_ key: Setting) -> [String] {
+        guard let raw = values[key.rawValue] else { return [] }
         var scopes = [String]()
         for word in raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) {
             let scope = String(word)
@@ -268,9 +260,9 @@ private struct Reader {
         return scopes
     }
 
-    mutating func readServiceURL(_ key: String, default defaultValue: String) -> String? {
+    mutating func readServiceURL(_ key: Setting, default defaultValue: String) -> String? {
         let text = value(key) ?? defaultValue
-        guard let parts = URLParts.webTarget(text), !parts.hasFragment else {
+        guard URLParts.endpoint(text) != nil else {
             error(
                 key,
                 "must be an absolute https URL (plain http only for a local stand-in on localhost) of printable "
@@ -285,7 +277,7 @@ private struct Reader {
     /// HubSpot's current token endpoint by default; older versions still work until HubSpot ends
     /// them, so they are warnings with the date.
     mutating func readTokenURL() -> String? {
-        let key = "HUBSPOT_TOKEN_URL"
+        let key = Setting.tokenURL
         guard let url = readServiceURL(key, default: Self.currentTokenURL) else { return nil }
         let path = URLParts(url)?.path ?? ""
         if path.hasPrefix("/oauth/v1/") {
@@ -298,31 +290,31 @@ private struct Reader {
     }
 
     mutating func readPKCE() -> PKCEMode? {
-        guard let text = value("HUBSPOT_PKCE") else { return .off }
+        guard let text = value(.pkce) else { return .off }
         guard let mode = PKCEMode(rawValue: text) else {
-            error("HUBSPOT_PKCE", "must be off or S256")
+            error(.pkce, "must be off or S256")
             return nil
         }
         return mode
     }
 
     mutating func readMarketplace() -> MarketplaceMode? {
-        guard let text = value("INSTALL_MARKETPLACE") else { return .off }
+        guard let text = value(.marketplace) else { return .off }
         guard let mode = MarketplaceMode(rawValue: text) else {
-            error("INSTALL_MARKETPLACE", "must be off, sign-in or direct")
+            error(.marketplace, "must be off, sign-in or direct")
             return nil
         }
         return mode
     }
 
     mutating func readReturnHosts() -> [ReturnHost]? {
-        guard let text = value("INSTALL_RETURN_HOSTS") else { return [] }
+        guard let text = value(.returnHosts) else { return [] }
         var hosts = [ReturnHost]()
         var ok = true
         for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }) {
             guard let host = ReturnHost(String(word)) else {
                 error(
-                    "INSTALL_RETURN_HOSTS",
+                    .returnHosts,
                     "\(String(word).asciiEscaped()) is not a host or host:port (no scheme, path or wildcard)")
                 ok = false
                 continue
@@ -335,8 +327,8 @@ private struct Reader {
     mutating func readStateKeys() -> [StateKey]? {
         guard
             let (source, text) = inlineOrFile(
-                "INSTALL_STATE_KEYS",
-                missing: "is required (or INSTALL_STATE_KEYS_FILE); make one with `hubspot-install keygen`")
+                .stateKeys,
+                missing: "is required (or \(Setting.stateKeysFile)); make one with `hubspot-install keygen`")
         else { return nil }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         guard !words.isEmpty else {
@@ -368,26 +360,26 @@ private struct Reader {
     }
 
     mutating func readTTL() -> Int64? {
-        guard let text = value("INSTALL_STATE_TTL") else { return 600 }
+        guard let text = value(.stateTTL) else { return 600 }
         guard let ttl = Configuration.wholeNumber(text), ttl > 0, ttl <= 86_400 else {
-            error("INSTALL_STATE_TTL", "must be a whole number of seconds from 1 to 86400")
+            error(.stateTTL, "must be a whole number of seconds from 1 to 86400")
             return nil
         }
-        if ttl < 60 { warning("INSTALL_STATE_TTL", "under a minute leaves people little time to consent") }
+        if ttl < 60 { warning(.stateTTL, "under a minute leaves people little time to consent") }
         return ttl
     }
 
     mutating func readStateDirectory() -> String {
-        if let directory = value("INSTALL_STATE_DIR") {
-            if !directory.hasPrefix("/") { error("INSTALL_STATE_DIR", "must be an absolute path") }
+        if let directory = value(.stateDirectory) {
+            if !directory.hasPrefix("/") { error(.stateDirectory, "must be an absolute path") }
             return directory
         }
-        if let runtime = value("XDG_RUNTIME_DIR"), runtime.hasPrefix("/") { return runtime + "/hubspot-install" }
+        if let runtime = value(named: "XDG_RUNTIME_DIR"), runtime.hasPrefix("/") { return runtime + "/hubspot-install" }
         return "/tmp/hubspot-install-\(FileSystem.userID)"
     }
 
     mutating func readHook() -> TokenHookSetting? {
-        let key = "INSTALL_TOKEN_HOOK"
+        let key = Setting.tokenHook
         guard let text = required(key) else { return nil }
         if text == "hubspot" { return .hubspot }
         if text.hasPrefix("exec:") {
@@ -404,7 +396,7 @@ private struct Reader {
         }
         if text.hasPrefix("webhook:") {
             let url = String(text.dropFirst(8))
-            guard let parts = URLParts.webTarget(url), !parts.hasFragment else {
+            guard URLParts.endpoint(url) != nil else {
                 error(key, "webhook: needs an absolute https URL (http only on localhost) of printable ASCII")
                 return nil
             }
@@ -418,21 +410,21 @@ private struct Reader {
     /// or every user can read is a warning, found with `stat` alone, because the token program's
     /// check cannot pass its warnings on. Its errors (a missing file, another owner, a writable
     /// mode, a malformed secret) the token program reports itself.
-    mutating func warnAboutLooseMode(_ key: String) {
-        let fileKey = key + "_FILE"
+    mutating func warnAboutLooseMode(_ secret: Setting.InlineOrFile) {
+        let fileKey = secret.file
         if let path = value(fileKey), case (_, let looseMode?) = FileSystem.secretFileProblem(path) {
             warning(fileKey, looseMode)
         }
     }
 
     mutating func readClientSecret() -> Secret? {
-        let missing = "is required with INSTALL_TOKEN_HOOK=hubspot (or HUBSPOT_CLIENT_SECRET_FILE)"
+        let missing = "is required with \(Setting.tokenHook)=hubspot (or \(Setting.clientSecretFile))"
         guard readsSecrets else {
-            if isNamed("HUBSPOT_CLIENT_SECRET", missing: missing) { warnAboutLooseMode("HUBSPOT_CLIENT_SECRET") }
+            if isNamed(.clientSecret, missing: missing) { warnAboutLooseMode(.clientSecret) }
             return nil
         }
         guard
-            let (source, text) = inlineOrFile("HUBSPOT_CLIENT_SECRET", missing: missing)
+            let (source, text) = inlineOrFile(.clientSecret, missing: missing)
         else { return nil }
         let secret = text.trimmingSpaces()
         guard !secret.isEmpty else {
@@ -445,21 +437,22 @@ private struct Reader {
     /// One key, base64url like the state keys and as long; a separate key, so a receiver that
     /// learns it can forge webhook posts but never a state.
     mutating func readWebhookKey(hook: TokenHookSetting?) -> SecretBytes? {
-        let inline = value("INSTALL_WEBHOOK_KEY")
-        let file = value("INSTALL_WEBHOOK_KEY_FILE")
+        let inline = value(.webhookKey)
+        let file = value(.webhookKeyFile)
         guard case .webhook = hook else {
             if inline != nil || file != nil {
-                let key = inline != nil ? "INSTALL_WEBHOOK_KEY" : "INSTALL_WEBHOOK_KEY_FILE"
+                let key: Setting = inline != nil ? .webhookKey : .webhookKeyFile
                 warning(key, "is used only with webhook:")
             }
             return nil
         }
-        let missing = "is required with webhook: (or INSTALL_WEBHOOK_KEY_FILE); make one with `hubspot-install keygen`"
+        let missing =
+            "is required with webhook: (or \(Setting.webhookKeyFile)); make one with `hubspot-install keygen`"
         guard readsSecrets else {
-            if isNamed("INSTALL_WEBHOOK_KEY", missing: missing) { warnAboutLooseMode("INSTALL_WEBHOOK_KEY") }
+            if isNamed(.webhookKey, missing: missing) { warnAboutLooseMode(.webhookKey) }
             return nil
         }
-        guard let (source, contents) = inlineOrFile("INSTALL_WEBHOOK_KEY", missing: missing) else { return nil }
+        guard let (source, contents) = inlineOrFile(.webhookKey, missing: missing) else { return nil }
         let text = contents.trimmingSpaces()
         guard let bytes = Base64URL.decode(text) else {
             error(source, "the key is not base64url without padding; make one with `hubspot-install keygen`")
@@ -475,16 +468,16 @@ private struct Reader {
     /// The default lives beside the one-time markers, which may be a runtime directory emptied at
     /// reboot: fine for markers, not for tokens, so the built-in hook warns about it.
     mutating func readTokenDatabase(stateDirectory: String, hook: TokenHookSetting?) -> String {
-        if let path = value("INSTALL_TOKEN_DB") {
-            if let problem = TokenDatabase.formProblem(path) { error("INSTALL_TOKEN_DB", problem) }
+        if let path = value(.tokenDatabase) {
+            if let problem = TokenDatabase.formProblem(path) { error(.tokenDatabase, problem) }
             return path
         }
         let path = stateDirectory + "/tokens.sqlite3"
-        if hook == .hubspot && value("INSTALL_STATE_DIR") == nil {
+        if hook == .hubspot && value(.stateDirectory) == nil {
             warning(
-                "INSTALL_TOKEN_DB",
+                .tokenDatabase,
                 "not set: tokens go to \(path), which may not survive a reboot; "
-                    + "set INSTALL_TOKEN_DB or INSTALL_STATE_DIR")
+                    + "set \(Setting.tokenDatabase) or \(Setting.stateDirectory)")
         }
         return path
     }
@@ -494,18 +487,18 @@ private struct Reader {
     /// only checks that they are named (and whether their file is readable by others, from its
     /// metadata): no key is read and none kept, as only `hubspot-install-tokens` seals and opens.
     mutating func readTokenKeys(hook: TokenHookSetting?) -> [SecretBytes] {
-        let key = "INSTALL_TOKEN_KEYS"
-        let fileKey = key + "_FILE"
+        let secret = Setting.InlineOrFile.tokenKeys
+        let (key, fileKey) = (secret.inline, secret.file)
         // Unset with the hubspot hook, tokens are stored in clear: `check` says so (`summary()`).
         guard value(key) != nil || value(fileKey) != nil else { return [] }
         if hook != nil && hook != .hubspot {
-            warning(value(key) != nil ? key : fileKey, "is used only with INSTALL_TOKEN_HOOK=hubspot")
+            warning(value(key) != nil ? key : fileKey, "is used only with \(Setting.tokenHook)=hubspot")
         }
         guard readsSecrets else {
-            if isNamed(key, missing: "") { warnAboutLooseMode(key) }
+            if isNamed(secret, missing: "") { warnAboutLooseMode(secret) }
             return []
         }
-        guard let (source, text) = inlineOrFile(key, missing: "") else { return [] }
+        guard let (source, text) = inlineOrFile(secret, missing: "") else { return [] }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         guard !words.isEmpty else {
             error(source, "holds no key")
@@ -538,14 +531,14 @@ private struct Reader {
     /// working) or `refuse`, once `tokens rekey` has sealed every row. It needs keys, or every
     /// token written would be in clear and then refused; the responder checks that they are named.
     mutating func readTokensInClear() -> Bool {
-        let key = "INSTALL_TOKENS_IN_CLEAR"
+        let key = Setting.tokensInClear
         switch value(key) {
         case nil, "read"?: return false
         case "refuse"?:
-            if value("INSTALL_TOKEN_KEYS") == nil && value("INSTALL_TOKEN_KEYS_FILE") == nil {
+            if value(.tokenKeys) == nil && value(.tokenKeysFile) == nil {
                 error(
                     key,
-                    "refuse needs INSTALL_TOKEN_KEYS (or INSTALL_TOKEN_KEYS_FILE): without keys every token is "
+                    "refuse needs \(Setting.tokenKeys) (or \(Setting.tokenKeysFile)): without keys every token is "
                         + "stored in clear")
             }
             return true
@@ -556,9 +549,9 @@ private struct Reader {
     }
 
     mutating func readTimeout() -> Double? {
-        guard let text = value("INSTALL_TOKEN_HOOK_TIMEOUT") else { return 10 }
+        guard let text = value(.tokenHookTimeout) else { return 10 }
         guard let seconds = Configuration.decimalNumber(text), seconds > 0, seconds <= 300 else {
-            error("INSTALL_TOKEN_HOOK_TIMEOUT", "must be a number of seconds above 0 and at most 300")
+            error(.tokenHookTimeout, "must be a number of seconds above 0 and at most 300")
             return nil
         }
         return seconds
@@ -566,10 +559,10 @@ private struct Reader {
 
     /// Unset means "half the threads", which only `serve` knows.
     mutating func readHookConcurrency() -> Int? {
-        guard let text = value("INSTALL_HOOK_CONCURRENCY") else { return nil }
+        guard let text = value(.hookConcurrency) else { return nil }
         guard let count = Int(text), count >= 1, count <= Configuration.maximumHookConcurrency else {
             error(
-                "INSTALL_HOOK_CONCURRENCY",
+                .hookConcurrency,
                 "must be a whole number of hooks from 1 to \(Configuration.maximumHookConcurrency)")
             return nil
         }
@@ -584,7 +577,7 @@ private struct Reader {
     ]
 
     mutating func readHookEnvironment() -> [String] {
-        guard let text = value("INSTALL_TOKEN_HOOK_ENV") else { return [] }
+        guard let text = value(.tokenHookEnvironment) else { return [] }
         var names = [String]()
         for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }) {
             let name = String(word)
@@ -594,10 +587,10 @@ private struct Reader {
                     ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
                 }
             if !valid {
-                error("INSTALL_TOKEN_HOOK_ENV", "\(name.asciiEscaped()) is not a variable name")
+                error(.tokenHookEnvironment, "\(name.asciiEscaped()) is not a variable name")
             } else if name.hasPrefix("HTTP_") || name.hasPrefix("REDIRECT_") || Self.requestVariables.contains(name) {
                 error(
-                    "INSTALL_TOKEN_HOOK_ENV", "\(name) would pass part of the request to the hook; it is never passed")
+                    .tokenHookEnvironment, "\(name) would pass part of the request to the hook; it is never passed")
             } else {
                 names.append(name)
             }
@@ -606,32 +599,32 @@ private struct Reader {
     }
 
     mutating func readAppName() -> String {
-        guard let name = value("INSTALL_APP_NAME") else { return "HubSpot app" }
+        guard let name = value(.appName) else { return "HubSpot app" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) || name.count > 80 {
-            error("INSTALL_APP_NAME", "must be one line of at most 80 characters")
+            error(.appName, "must be one line of at most 80 characters")
         }
         return name
     }
 
     mutating func readPublicDirectory() -> String {
-        let raw = value("INSTALL_PUBLIC_DIR") ?? "public"
+        let raw = value(.publicDirectory) ?? "public"
         let path = raw.hasPrefix("/") ? raw : workingDirectory + "/" + raw
         if !FileSystem.isDirectory(path) {
-            error("INSTALL_PUBLIC_DIR", "\(path) is not a directory (it holds the page templates)")
+            error(.publicDirectory, "\(path) is not a directory (it holds the page templates)")
         }
         return path
     }
 
     mutating func readSuccessURL() -> String? {
-        guard let text = value("INSTALL_SUCCESS_URL") else { return nil }
+        guard let text = value(.successURL) else { return nil }
         if text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\")
-            && text.utf8.allSatisfy(URLParts.isPrintableASCII)
+            && PrintableText.isVisibleASCII(text)
         {
             return text
         }
         guard URLParts.webTarget(text) != nil else {
             error(
-                "INSTALL_SUCCESS_URL",
+                .successURL,
                 "must be an absolute https URL or a path starting with /, printable ASCII only (no spaces or control "
                     + "characters)")
             return nil
@@ -674,7 +667,7 @@ extension String {
     func asciiEscaped() -> String {
         var out = ""
         for scalar in unicodeScalars {
-            if scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F {
+            if scalar == " " || (scalar.isASCII && PrintableText.isVisibleASCII(UInt8(scalar.value))) {
                 out.unicodeScalars.append(scalar)
             } else {
                 out += "\\u{\(String(scalar.value, radix: 16))}"

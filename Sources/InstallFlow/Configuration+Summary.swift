@@ -53,13 +53,13 @@ extension Configuration {
     /// among `warnings`, which `serve` prints at every start: an operator who chose to keep tokens
     /// in clear is told once, by `check`.
     package var tokensInClearWarning: ConfigurationProblem? {
-        let named = ["INSTALL_TOKEN_KEYS", "INSTALL_TOKEN_KEYS_FILE"].contains {
-            environment[$0].map { !$0.trimmingSpaces().isEmpty } ?? false
+        let named = [Setting.tokenKeys, .tokenKeysFile].contains {
+            environment[$0.rawValue].map { !$0.trimmingSpaces().isEmpty } ?? false
         }
         guard tokenHook == .hubspot, !named else { return nil }
         return ConfigurationProblem(
-            key: "INSTALL_TOKEN_KEYS",
-            message: "not set: the hubspot hook stores access and refresh tokens in clear in INSTALL_TOKEN_DB; "
+            .tokenKeys,
+            message: "not set: the hubspot hook stores access and refresh tokens in clear in \(Setting.tokenDatabase); "
                 + "make a key with `hubspot-install keygen`",
             isWarning: true)
     }
@@ -69,7 +69,7 @@ extension Configuration {
         guard let parts = URLParts(redirectURI) else { return "off" }
         let url = parts.scheme + "://" + parts.host + (parts.port.map { ":\($0)" } ?? "") + "/oauth/install"
         switch marketplace {
-        case .off: return "off (INSTALL_MARKETPLACE=sign-in or direct serves \(url))"
+        case .off: return "off (\(Setting.marketplace)=sign-in or direct serves \(url))"
         case .signIn: return "install URL \(url), flow with partner sign-in (step=authorize, step=finalize)"
         case .direct: return "install URL \(url), flow without partner sign-in (code and returnUrl only)"
         }

@@ -31,7 +31,7 @@ package final class InstallResponder: Sendable {
         let pages = try Pages.load(configuration: configuration)
         let directory = configuration.stateDirectory
         if let problem = FileSystem.makeDirectory(directory, mode: 0o700) ?? FileSystem.ownershipProblem(directory) {
-            throw ConfigurationError(problems: [ConfigurationProblem(key: "INSTALL_STATE_DIR", message: problem)])
+            throw ConfigurationError(problems: [ConfigurationProblem(.stateDirectory, message: problem)])
         }
         self.init(
             configuration: configuration, pages: pages, hook: hook,
@@ -298,9 +298,8 @@ package final class InstallResponder: Sendable {
         error == "access_denied" ? .accessDenied : .providerError
     }
 
-    /// A hook may choose where the user goes next, but only to an absolute https URL.
+    /// A hook may choose where the user goes next, but only where `URLParts.hookRedirect` allows.
     static func safeRedirect(_ target: String?) -> String? {
-        guard let target, URLParts.webTarget(target) != nil else { return nil }
-        return target
+        target.flatMap(URLParts.hookRedirect)
     }
 }

@@ -72,7 +72,7 @@ package struct Pages: Sendable {
         where name != "marketplace.html" || configuration.marketplace != .off {
             let path = configuration.publicDirectory + "/" + name
             guard let text = FileSystem.readText(path) else {
-                problems.append(ConfigurationProblem(key: "INSTALL_PUBLIC_DIR", message: "cannot read \(path)"))
+                problems.append(ConfigurationProblem(.publicDirectory, message: "cannot read \(path)"))
                 continue
             }
             do {
@@ -80,14 +80,14 @@ package struct Pages: Sendable {
                 for unknown in template.slotNames.subtracting(allowed).sorted() {
                     problems.append(
                         ConfigurationProblem(
-                            key: "INSTALL_PUBLIC_DIR",
+                            .publicDirectory,
                             message:
                                 "\(name) uses {{\(unknown)}}; it may use \(allowed.sorted().joined(separator: ", "))"))
                 }
                 templates[name] = template
             } catch {
                 problems.append(
-                    ConfigurationProblem(key: "INSTALL_PUBLIC_DIR", message: "\(name) has a malformed {{slot}}"))
+                    ConfigurationProblem(.publicDirectory, message: "\(name) has a malformed {{slot}}"))
             }
         }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }

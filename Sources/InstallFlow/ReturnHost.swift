@@ -7,9 +7,7 @@ package struct ReturnHost: Sendable, Equatable {
     package var port: Int?
 
     /// Plain http is allowed only for a loopback host, where nothing travels over a network.
-    package var allowsHTTP: Bool {
-        host == "localhost" || host == "[::1]" || (host.hasPrefix("127.") && Self.isIPv4(host))
-    }
+    package var allowsHTTP: Bool { URLParts.isLoopback(host: host) }
 
     /// Parses `host` or `host:port` as an operator writes it; nil for anything else (a scheme, a
     /// path, userinfo, a wildcard).
@@ -51,10 +49,5 @@ package struct ReturnHost: Sendable, Equatable {
             let number = Int(digits), (1...65535).contains(number)
         else { return nil }
         return number
-    }
-
-    private static func isIPv4(_ host: String) -> Bool {
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }

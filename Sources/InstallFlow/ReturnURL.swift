@@ -14,7 +14,7 @@ package struct ReturnURL: Sendable, Equatable {
     package init?(_ text: String, extraHosts: [ReturnHost]) {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty, bytes.count <= Self.maximumLength,
-            bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") })
+            bytes.allSatisfy({ PrintableText.isVisibleASCII($0) && $0 != UInt8(ascii: "\\") })
         else { return nil }
         let isHTTPS: Bool
         let rest: Substring

@@ -14,7 +14,7 @@ package struct URLParts: Sendable, Equatable {
     /// or holds anything but printable ASCII anywhere (query and fragment included): these URLs end
     /// up in `Location` headers and request lines, where a control byte would split the header.
     package init?(_ text: String) {
-        guard text.utf8.allSatisfy(Self.isPrintableASCII), let colon = text.firstIndex(of: ":"),
+        guard PrintableText.isVisibleASCII(text), let colon = text.firstIndex(of: ":"),
             text[colon...].hasPrefix("://")
         else { return nil }
         scheme = text[..<colon].lowercased()
@@ -62,8 +62,10 @@ package struct URLParts: Sendable, Equatable {
         }
         host = host.lowercased()
         guard !host.isEmpty,
-            host.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "%" && $0 != "\\" }),
-            !path.unicodeScalars.contains(where: { !$0.isASCII || $0.value <= 0x20 || $0 == "\\" })
+            host.utf8.allSatisfy({
+                PrintableText.isVisibleASCII($0) && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "\\")
+            }),
+            path.utf8.allSatisfy({ PrintableText.isVisibleASCII($0) && $0 != UInt8(ascii: "\\") })
         else { return nil }
     }
 
@@ -74,25 +76,6 @@ package struct URLParts: Sendable, Equatable {
         else { return nil }
         return number
     }
-
-    /// Visible ASCII: no control byte, no space, nothing beyond 0x7E.
-    package static func isPrintableASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
-
-    /// The one rule for an absolute URL we send a browser or a request to (a success URL, a hook's
-    /// redirect, a token endpoint, a webhook): printable ASCII only, no `user:password@`, https, or
-    /// plain http to a loopback host (a local stand-in). Nil when the text breaks it.
-    package static func webTarget(_ text: String) -> URLParts? {
-        guard let parts = URLParts(text), !parts.hasUserInfo,
-            parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback)
-        else { return nil }
-        return parts
-    }
-
-    /// `localhost`, or a name under it: the only hosts HubSpot accepts plain http for.
-    package var isLocalhost: Bool { host == "localhost" }
-
-    /// A loopback host by name or address (a local HubSpot stand-in may listen on 127.0.0.1).
-    package var isLoopback: Bool { host == "localhost" || host == "[::1]" || host.hasPrefix("127.") && isIPAddress }
 
     /// An IPv4 or IPv6 literal; HubSpot wants a domain in redirect URLs.
     package var isIPAddress: Bool {

@@ -8,21 +8,21 @@ package enum BuiltInHook {
     package static func make(configuration: Configuration) throws(ConfigurationError) -> any TokenHook {
         switch configuration.tokenHook {
         case .exec:
-            throw problem("INSTALL_TOKEN_HOOK", "exec: hooks are run by hubspot-install, not by hubspot-install-tokens")
+            throw problem(.tokenHook, "exec: hooks are run by hubspot-install, not by hubspot-install-tokens")
         case .webhook(let url):
             guard let key = configuration.webhookKey else {
-                throw problem("INSTALL_WEBHOOK_KEY", "is required with webhook:")
+                throw problem(.webhookKey, "is required with webhook:")
             }
             return WebhookHook(url: url, key: key, timeout: configuration.hookTimeout)
         case .hubspot:
             guard let secret = configuration.clientSecret else {
-                throw problem("HUBSPOT_CLIENT_SECRET", "is required with INSTALL_TOKEN_HOOK=hubspot")
+                throw problem(.clientSecret, "is required with \(Setting.tokenHook)=hubspot")
             }
             let store: any TokenStore
             do {
                 store = try TokenStoreLocation.open(configuration.tokenDatabase)
             } catch {
-                throw problem("INSTALL_TOKEN_DB", error.detail)
+                throw problem(.tokenDatabase, error.detail)
             }
             let sealed = SealedTokenStore(wrapping: store, configuration: configuration)
             return HubSpotExchangeHook(
@@ -37,10 +37,10 @@ package enum BuiltInHook {
     package static func problems(configuration: Configuration) -> [ConfigurationProblem] {
         guard configuration.tokenHook == .hubspot else { return [] }
         guard let problem = TokenStoreLocation.problem(at: configuration.tokenDatabase) else { return [] }
-        return [ConfigurationProblem(key: "INSTALL_TOKEN_DB", message: problem)]
+        return [ConfigurationProblem(.tokenDatabase, message: problem)]
     }
 
-    private static func problem(_ key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(problems: [ConfigurationProblem(key: key, message: message)])
+    private static func problem(_ key: Setting, _ message: String) -> ConfigurationError {
+        ConfigurationError(problems: [ConfigurationProblem(key, message: message)])
     }
 }

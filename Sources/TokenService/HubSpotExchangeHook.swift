@@ -165,7 +165,7 @@ package struct HubSpotExchangeHook: TokenHook {
 
     private func metadata(of token: Secret, clientID: String, deadline: Deadline) throws(HookFailure) -> TokenMetadata {
         guard let origin = Self.origin(of: tokenURL) else {
-            throw HookFailure(.failed, detail: "HUBSPOT_TOKEN_URL has no origin to find the metadata endpoint at")
+            throw HookFailure(.failed, detail: "\(Setting.tokenURL) has no origin to find the metadata endpoint at")
         }
         let body = FormBody.encode([
             ("client_id", clientID), ("client_secret", clientSecret.value), ("token", token.value),
@@ -197,7 +197,7 @@ package struct HubSpotExchangeHook: TokenHook {
             case .tooLarge:
                 throw HookFailure(.providerUnavailable, detail: "HubSpot's \(what) answered more than we read")
             case .badURL:
-                throw HookFailure(.failed, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
+                throw HookFailure(.failed, detail: "\(Setting.tokenURL) is not a usable URL")
             }
         }
     }

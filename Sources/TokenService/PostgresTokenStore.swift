@@ -63,13 +63,13 @@ package final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         guard let described = Self.describe(url) else {
             throw TokenStoreError(
                 detail:
-                    "the PostgreSQL URL in INSTALL_TOKEN_DB cannot be parsed (a bad percent-encoding or an "
+                    "the PostgreSQL URL in \(Setting.tokenDatabase) cannot be parsed (a bad percent-encoding or an "
                     + "unknown parameter?); its text is not shown as it may hold a password")
         }
         guard !described.isEmpty else {
             throw TokenStoreError(
                 detail:
-                    "the PostgreSQL URL in INSTALL_TOKEN_DB has a port that is not a number or a database name "
+                    "the PostgreSQL URL in \(Setting.tokenDatabase) has a port that is not a number or a database name "
                     + "with '@' (a '/' in the password ends the user part unless written %2F); its text is not "
                     + "shown as it may hold a password")
         }

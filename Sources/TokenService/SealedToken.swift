@@ -1,4 +1,5 @@
 internal import InstallCrypto
+internal import InstallFlow
 
 /// The stored form of a token sealed with a `TokenKey`:
 ///
@@ -131,12 +132,12 @@ package struct SealedTokenError: Error, Sendable, Equatable, CustomStringConvert
         switch problem {
         case .malformed: return "\(what) starts with `sealed:` but is not a well-formed sealed value"
         case .unknownVersion: return "\(what) is sealed in a format this version of hubspot-install does not know"
-        case .noKeys: return "\(what) is sealed with \(key), but INSTALL_TOKEN_KEYS is not set"
-        case .unknownKey: return "\(what) is sealed with \(key), which is not among INSTALL_TOKEN_KEYS"
+        case .noKeys: return "\(what) is sealed with \(key), but \(Setting.tokenKeys) is not set"
+        case .unknownKey: return "\(what) is sealed with \(key), which is not among \(Setting.tokenKeys)"
         case .doesNotOpen:
             return "\(what) does not open with \(key): it was changed, or copied from another row or column"
         case .inClear:
-            return "\(what) is in clear, and INSTALL_TOKENS_IN_CLEAR=refuse (a row from before the keys is "
+            return "\(what) is in clear, and \(Setting.tokensInClear)=refuse (a row from before the keys is "
                 + "sealed by `tokens rekey` without that setting)"
         case .notAToken:
             let held =

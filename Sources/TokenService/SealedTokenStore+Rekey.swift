@@ -28,7 +28,7 @@ extension SealedTokenStore {
     ///   resealed before stay so: running it again finishes the rest.
     package func rekey() throws(TokenStoreError) -> RekeyResult {
         guard let first = keys.first else {
-            throw TokenStoreError(detail: "INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
+            throw TokenStoreError(detail: "\(Setting.tokenKeys) is not set: there is no key to seal with")
         }
         var result = RekeyResult(resealed: 0, alreadySealed: 0, vanished: 0)
         for listed in try inner.installs() {

@@ -95,7 +95,7 @@ enum TokenEndpointAnswer {
     /// beginning with `sealed:` (HubSpot's tokens do not), so a token stored in clear is never
     /// taken for a sealed value (`SealedToken`) when it is read back.
     static func isWellFormedToken(_ text: String) -> Bool {
-        (1...4096).contains(text.utf8.count) && text.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        (1...4096).contains(text.utf8.count) && PrintableText.isVisibleASCII(text)
             && !text.hasPrefix(SealedToken.prefix)
     }
 
@@ -136,7 +136,7 @@ enum TokenEndpointAnswer {
 
     /// The installing user's e-mail address as listed: printable ASCII without spaces, 1...320 bytes.
     static func email(_ text: String) -> String? {
-        guard (1...320).contains(text.utf8.count), text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        guard (1...320).contains(text.utf8.count), PrintableText.isVisibleASCII(text) else {
             return nil
         }
         return text
@@ -183,7 +183,7 @@ enum TokenEndpointAnswer {
         }
         if (300..<400).contains(status) {
             return HookFailure(
-                .failed, detail: "HubSpot's \(what) answered a redirect \(status); check HUBSPOT_TOKEN_URL")
+                .failed, detail: "HubSpot's \(what) answered a redirect \(status); check \(Setting.tokenURL)")
         }
         if let word = statusWord, codeWords.contains(word) { return HookFailure(.codeRejected, detail: said(word)) }
         if let word = statusWord, operatorWords.contains(word) { return HookFailure(.failed, detail: said(word)) }

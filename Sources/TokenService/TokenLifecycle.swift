@@ -28,7 +28,7 @@ package struct TokenLifecycle: Sendable {
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) throws(LifecycleFailure) {
         guard let origin = HubSpotExchangeHook.origin(of: tokenURL) else {
-            throw LifecycleFailure(.misconfigured, detail: "HUBSPOT_TOKEN_URL has no origin")
+            throw LifecycleFailure(.misconfigured, detail: "\(Setting.tokenURL) has no origin")
         }
         self.origin = origin
         self.timeout = timeout
@@ -243,7 +243,7 @@ package struct TokenLifecycle: Sendable {
             case .timedOut: words = "did not answer within \(HubSpotExchangeHook.seconds(timeout))"
             case .connection(let reason), .unreached(let reason): words = "was unreachable (\(reason))"
             case .tooLarge: words = "answered more than we read"
-            case .badURL: throw LifecycleFailure(.misconfigured, detail: "HUBSPOT_TOKEN_URL is not a usable URL")
+            case .badURL: throw LifecycleFailure(.misconfigured, detail: "\(Setting.tokenURL) is not a usable URL")
             }
             throw LifecycleFailure(.hubspotUnavailable, detail: "hub \(hubID): HubSpot's \(what) \(words)\(Self.kept)")
         }

@@ -10,7 +10,7 @@ struct ConfigOptions: ParsableArguments {
 
     func load() throws(ConfigurationError) -> Configuration {
         let environment = ProcessInfo.processInfo.environment
-        let named = environment["HUBSPOT_INSTALL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let named = Setting.configFile.nonEmptyValue(in: environment)
         return try Configuration.load(environment: environment, configFile: config ?? named)
     }
 }

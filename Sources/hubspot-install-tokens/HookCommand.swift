@@ -63,7 +63,7 @@ struct HookCommand: ParsableCommand {
                 "configuration: " + error.problems.filter { !$0.isWarning }.map(\.description).joined(separator: "; "))
         }
         guard isConfigured(configuration.tokenHook) else {
-            fail(.failed, "INSTALL_TOKEN_HOOK names another hook than this command")
+            fail(.failed, "\(Setting.tokenHook) names another hook than this command")
         }
         let grant: AuthorizationGrant
         let input = readStandardInput(limit: GrantInput.byteLimit + 1)

@@ -71,7 +71,7 @@ struct TokensCommand: ParsableCommand {
             let configuration = try loadConfiguration()
             let store = try openStore(configuration)
             guard let secret = configuration.clientSecret else {
-                TokensCommand.printError("error: misconfigured: HUBSPOT_CLIENT_SECRET is required to talk to HubSpot")
+                TokensCommand.printError("error: misconfigured: \(Setting.clientSecret) is required to talk to HubSpot")
                 throw ExitCode.failure
             }
             return try TokensCommand.attempt {
@@ -253,7 +253,7 @@ struct TokensCommand: ParsableCommand {
             let store = try options.openStore(configuration)
             guard let first = store.keys.first else {
                 TokensCommand.printError(
-                    "error: misconfigured: INSTALL_TOKEN_KEYS is not set: there is no key to seal with")
+                    "error: misconfigured: \(Setting.tokenKeys) is not set: there is no key to seal with")
                 throw ExitCode.failure
             }
             let result: SealedTokenStore.RekeyResult

@@ -24,7 +24,7 @@ enum CGIProgram {
         // The environment is also the request: none of it may reach the configuration (and
         // through it a hook's environment).
         let settings = CGIResponder.environmentWithoutRequest(environment)
-        let file = settings[Startup.configFileVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let file = Setting.configFile.nonEmptyValue(in: settings)
         let responder: InstallResponder
         do {
             let configuration = try Configuration.load(environment: settings, configFile: file)

@@ -16,7 +16,7 @@ enum Check {
             // What serve would refuse about an existing state directory (a missing one it creates).
             let stateDirectory = configuration.stateDirectory
             if FileSystem.isDirectory(stateDirectory), let problem = FileSystem.ownershipProblem(stateDirectory) {
-                problems.append(ConfigurationProblem(key: "INSTALL_STATE_DIR", message: problem))
+                problems.append(ConfigurationProblem(.stateDirectory, message: problem))
             }
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }
             _ = try Pages.load(configuration: configuration)

@@ -82,7 +82,7 @@ struct Serve {
     private static func reloaded(environment: [String: String], file: String?, threads: Int)
         -> Result<CheckedConfiguration, ReloadRefusal>
     {
-        let named = environment[Startup.configFileVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let named = Setting.configFile.nonEmptyValue(in: environment)
         do {
             let configuration = try Configuration.load(environment: environment, configFile: file ?? named)
             _ = try InstallResponder(configuration: configuration, hook: Startup.hook(configuration), threads: threads)

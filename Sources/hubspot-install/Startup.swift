@@ -5,15 +5,11 @@ import InstallFlow
 /// What `serve` and `check` share: reading the configuration, building the hook and the flow, and
 /// the access log.
 enum Startup {
-    /// Names the `--config` file where no option can be given: a CGI program reads no arguments
-    /// (Apache's `SetEnv` sets this instead).
-    static let configFileVariable = "HUBSPOT_INSTALL_CONFIG"
-
     /// The configuration, its warnings printed; on any problem every one is printed and the
     /// command exits 1. `--config` wins over `HUBSPOT_INSTALL_CONFIG`.
     static func configuration(environment: [String: String], file: String?, printWarnings: Bool) throws -> Configuration
     {
-        let named = environment[configFileVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let named = Setting.configFile.nonEmptyValue(in: environment)
         do {
             // The client secret and the webhook key are only checked to be named: the token program
             // reads them, never the responder.
