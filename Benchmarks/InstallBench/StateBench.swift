@@ -16,7 +16,7 @@ enum StateBench {
                     "HUBSPOT_REDIRECT_URI": "https://install.example.com/oauth/callback",
                     "HUBSPOT_SCOPES": "oauth contacts", "INSTALL_STATE_KEYS": StateKeyGenerator.newKey(),
                     "INSTALL_TOKEN_HOOK": "exec:/bin/true", "INSTALL_PUBLIC_DIR": "/",
-                ], configFile: nil)
+                ], configFile: nil, readingSecrets: false)
         } catch {
             fail("configuration: \(error)")
         }

@@ -35,7 +35,8 @@ final class ResponderUnderFuzz: Sendable {
         ]
         let environment = Dictionary(uniqueKeysWithValues: settings.map { ($0.key.rawValue, $0.value) })
         do {
-            configuration = try Configuration.load(environment: environment, configFile: nil, workingDirectory: root)
+            configuration = try Configuration.load(
+                environment: environment, configFile: nil, workingDirectory: root, readingSecrets: false)
             let pages = try Pages.load(configuration: configuration)
             pageText = Page.allCases.flatMap { pages.body($0) + [0] }
             let doubles = doubles

@@ -10,10 +10,11 @@ extension Configuration {
     ///
     /// With `readingSecrets` false (the responder), the client secret and the webhook key are only
     /// checked to be named (inline or `_FILE`, not both, the file path absolute): no file is read
-    /// and no value is kept, as only `hubspot-install-tokens` uses them.
+    /// and no value is kept, as only `hubspot-install-tokens` uses them. No default: every caller
+    /// says which program it is.
     package static func load(
         environment: [String: String], configFile: String?, workingDirectory: String = FileSystem.currentDirectory(),
-        readingSecrets: Bool = true
+        readingSecrets: Bool
     ) throws(ConfigurationError) -> Configuration {
         var merged = environment
         var problems = [ConfigurationProblem]()

@@ -11,6 +11,6 @@ struct ConfigOptions: ParsableArguments {
     func load() throws(ConfigurationError) -> Configuration {
         let environment = ProcessInfo.processInfo.environment
         let named = Setting.configFile.nonEmptyValue(in: environment)
-        return try Configuration.load(environment: environment, configFile: config ?? named)
+        return try Configuration.load(environment: environment, configFile: config ?? named, readingSecrets: true)
     }
 }

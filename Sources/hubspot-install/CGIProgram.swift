@@ -24,10 +24,9 @@ enum CGIProgram {
         // The environment is also the request: none of it may reach the configuration (and
         // through it a hook's environment).
         let settings = CGIResponder.environmentWithoutRequest(environment)
-        let file = Setting.configFile.nonEmptyValue(in: settings)
         let responder: InstallResponder
         do {
-            let configuration = try Configuration.load(environment: settings, configFile: file)
+            let configuration = try Startup.load(environment: settings, file: nil)
             // One request per process: one thread, so one hook slot.
             responder = try InstallResponder(
                 configuration: configuration, hook: Startup.hook(configuration), threads: 1)

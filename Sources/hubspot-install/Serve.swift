@@ -82,9 +82,8 @@ struct Serve {
     private static func reloaded(environment: [String: String], file: String?, threads: Int)
         -> Result<CheckedConfiguration, ReloadRefusal>
     {
-        let named = Setting.configFile.nonEmptyValue(in: environment)
         do {
-            let configuration = try Configuration.load(environment: environment, configFile: file ?? named)
+            let configuration = try Startup.load(environment: environment, file: file)
             _ = try InstallResponder(configuration: configuration, hook: Startup.hook(configuration), threads: threads)
             return .success(checked(configuration))
         } catch {

@@ -9,12 +9,8 @@ enum Startup {
     /// command exits 1. `--config` wins over `HUBSPOT_INSTALL_CONFIG`.
     static func configuration(environment: [String: String], file: String?, printWarnings: Bool) throws -> Configuration
     {
-        let named = Setting.configFile.nonEmptyValue(in: environment)
         do {
-            // The client secret and the webhook key are only checked to be named: the token program
-            // reads them, never the responder.
-            let configuration = try Configuration.load(
-                environment: environment, configFile: file ?? named, readingSecrets: false)
+            let configuration = try load(environment: environment, file: file)
             if printWarnings {
                 for warning in configuration.warnings { StandardError.write(line: warning.description) }
             }
@@ -23,6 +19,15 @@ enum Startup {
             report(error)
             throw ExitStatus.failure
         }
+    }
+
+    /// The one way the responder reads its configuration (at start, on a reload, per CGI request):
+    /// the client secret, the webhook key and the token keys are only checked to be named; the
+    /// token program reads them, never the responder. `--config` wins over `HUBSPOT_INSTALL_CONFIG`.
+    static func load(environment: [String: String], file: String?) throws(ConfigurationError) -> Configuration {
+        try Configuration.load(
+            environment: environment, configFile: file ?? Setting.configFile.nonEmptyValue(in: environment),
+            readingSecrets: false)
     }
 
     /// `threads`: requests answered at once, which sets how many hooks may run at once.

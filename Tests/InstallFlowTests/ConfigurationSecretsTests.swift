@@ -23,7 +23,7 @@ struct ConfigurationSecretsTests {
             try Configuration.load(
                 environment: Fixture.environment([
                     "INSTALL_TOKEN_HOOK": "hubspot", "HUBSPOT_CLIENT_SECRET_FILE": "/nonexistent/client-secret",
-                ]), configFile: nil)
+                ]), configFile: nil, readingSecrets: true)
         }
     }
 

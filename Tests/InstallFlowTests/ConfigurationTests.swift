@@ -433,7 +433,8 @@ struct ConfigurationFileMessageTests {
         let path = "/nonexistent/\u{1B}[31mred\nerror: forged\u{9B}2J"
         #expect {
             _ = try Configuration.load(
-                environment: Fixture.environment([:]), configFile: path, workingDirectory: Fixture.repositoryRoot)
+                environment: Fixture.environment([:]), configFile: path, workingDirectory: Fixture.repositoryRoot,
+                readingSecrets: true)
         } throws: { error in
             guard let error = error as? ConfigurationError else { return false }
             let messages = error.problems.filter { $0.key == "--config" }.map(\.message)

@@ -36,7 +36,8 @@ enum Fixture {
     }
 
     static func configuration(_ changes: [String: String?] = [:]) throws(ConfigurationError) -> Configuration {
-        try Configuration.load(environment: environment(changes), configFile: nil, workingDirectory: repositoryRoot)
+        try Configuration.load(
+            environment: environment(changes), configFile: nil, workingDirectory: repositoryRoot, readingSecrets: true)
     }
 }
 

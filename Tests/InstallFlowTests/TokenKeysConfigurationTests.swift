@@ -33,10 +33,11 @@ struct TokenKeysConfigurationTests {
         let warning = try #require(configuration.tokensInClearWarning)
         #expect(configuration.summary().hasSuffix("\n" + warning.description))
         #expect(warning.description.hasPrefix("warning: INSTALL_TOKEN_KEYS: not set: the hubspot hook stores"))
-        #expect(try load(["INSTALL_TOKEN_KEYS": Fixture.keyA], readingSecrets: readingSecrets).tokensInClearWarning == nil)
+        #expect(
+            try load(["INSTALL_TOKEN_KEYS": Fixture.keyA], readingSecrets: readingSecrets).tokensInClearWarning == nil)
         #expect(try load(["INSTALL_TOKEN_KEYS_FILE": "/k"], readingSecrets: false).tokensInClearWarning == nil)
         // Other hooks store no tokens.
-        let exec = try Configuration.load(environment: Fixture.environment(), configFile: nil)
+        let exec = try Configuration.load(environment: Fixture.environment(), configFile: nil, readingSecrets: true)
         #expect(exec.tokensInClearWarning == nil)
     }
 
@@ -109,7 +110,7 @@ struct TokenKeysConfigurationTests {
     @Test func keysWithAnotherHookAreAWarning() throws {
         let configuration = try Configuration.load(
             environment: Fixture.environment(["INSTALL_TOKEN_KEYS": Fixture.keyA]), configFile: nil,
-            workingDirectory: Fixture.repositoryRoot)
+            workingDirectory: Fixture.repositoryRoot, readingSecrets: true)
         #expect(configuration.warnings.contains { $0.key == "INSTALL_TOKEN_KEYS" && $0.message.contains("only with") })
     }
 }

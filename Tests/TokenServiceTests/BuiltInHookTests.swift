@@ -15,7 +15,7 @@ struct BuiltInHookTests {
             "INSTALL_PUBLIC_DIR": directory.path, "INSTALL_STATE_DIR": directory.path + "/state",
         ]
         for (key, value) in changes { environment[key] = value }
-        return try Configuration.load(environment: environment, configFile: nil)
+        return try Configuration.load(environment: environment, configFile: nil, readingSecrets: true)
     }
 
     @Test func hubspotHookOpensItsStore() throws {

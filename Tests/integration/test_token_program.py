@@ -88,6 +88,11 @@ class TracedStack:
         self.nginx.stop()
         self.stop_responder()
 
+    def tracee(self) -> int:
+        """The pid of the traced hubspot-install (the master), strace's child."""
+        tracer = self.responder.process
+        return int(Path(f"/proc/{tracer.pid}/task/{tracer.pid}/children").read_text().split()[0])
+
     def stop_responder(self):
         """The responder itself, not only strace: SIGTERM to strace would only detach it."""
         tracer = self.responder.process
@@ -148,6 +153,12 @@ def test_hubspot_hook_runs_in_the_token_program_and_the_responder_never_opens_it
         receipt = "; ".join(f"{c.name}={c.value}" for c in done.cookies if c.value)
         page = stack.get("/installed", cookie=receipt)
         assert "split.hubspot.com" in page.text
+
+        # A reload (SIGHUP to the master) reads the configuration again: still without the secrets.
+        master = stack.tracee()
+        os.kill(master, signal.SIGHUP)
+        wait_for(lambda: any(line.get("event") == "reloaded" for line in json_log_lines(stack.responder.stderr())),
+                 timeout=30, what="the reload")
 
         # A spent code: HubSpot answers BAD_AUTH_CODE, the token program exits 76, the person sees
         # the link-expired page.
@@ -242,6 +253,30 @@ def test_serve_and_check_report_what_only_the_token_program_reads(tmp_path):
                           cwd=tmp_path, timeout=60, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert re.search(r"^error: HUBSPOT_CLIENT_SECRET: is required", done.stderr, re.M), done.stderr
+
+
+def test_as_a_cgi_program_the_responder_never_opens_the_secrets_either(tmp_path):
+    """Every CGI request reads the configuration afresh: like `serve`, it only checks that the
+    client secret, the webhook key and the token keys are named, and leaves them to the token program."""
+    secret_file = _write_secret(tmp_path / "client-secret", CLIENT_SECRET)
+    token_keys = _write_secret(tmp_path / "token-keys", subprocess.run(
+        [str(binary()), "keygen"], capture_output=True, text=True, check=True, timeout=60).stdout.strip())
+    values = settings(tmp_path, Hook(tmp_path / "hook"), INSTALL_TOKEN_HOOK="hubspot",
+                      HUBSPOT_CLIENT_SECRET_FILE=secret_file, INSTALL_TOKEN_KEYS_FILE=token_keys,
+                      INSTALL_TOKEN_DB=str(tmp_path / "tokens.sqlite3"))
+    config = write_config(tmp_path / "hubspot-install.env", values)
+    trace = tmp_path / "strace.log"
+    for uri in ["/healthz", "/", "/oauth/authorize"]:
+        environment = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
+                       "REQUEST_URI": uri, "HUBSPOT_INSTALL_CONFIG": str(config)}
+        done = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat", "-o", str(trace), str(binary())],
+                              capture_output=True, timeout=60, env=environment, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert re.match(rb"Status: (200|302) ", done.stdout), (uri, done.stdout[:200], done.stderr)
+        opened = trace.read_text(errors="replace")
+        assert f'"{config}"' in opened, "the trace saw the configuration read: it can tell"
+        for path in [secret_file, token_keys, str(tmp_path / "tokens.sqlite3")]:
+            assert f'"{path}"' not in opened, f"the CGI program opened {path} for {uri}"
 
 
 def test_tokens_subcommand_runs_the_token_program():
