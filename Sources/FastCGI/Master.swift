@@ -282,9 +282,9 @@ package final class Master {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }
             for pid in buffer.prefix(count / MemoryLayout<Int32>.size) {
-                guard running[pid] != nil, !running[pid]!.ready else { continue }
-                running[pid]!.ready = true
-                let record = running[pid]!
+                guard var record = running[pid], !record.ready else { continue }
+                record.ready = true
+                running[pid] = record
                 if record.generation == generation { slots[record.slot].backoff.reset() }
                 Lifecycle.log(.workerReady) {
                     $0.field("pid", Int(pid))
@@ -345,8 +345,9 @@ package final class Master {
         guard !old.isEmpty else { return }
         let ready = running.values.filter { $0.generation == generation && $0.ready }.count
         guard ready == workers else { return }
-        for pid in old.keys {
-            running[pid]!.retiring = true
+        for (pid, var record) in old {
+            record.retiring = true
+            running[pid] = record
             kill(pid, SIGTERM)
         }
         Lifecycle.log(.reloaded) {
@@ -357,8 +358,9 @@ package final class Master {
 
     private func beginStop(signal: Int32) {
         Lifecycle.log(.stopping) { $0.field("signal", Signals.name(signal)) }
-        for pid in running.keys {
-            running[pid]!.retiring = true
+        for (pid, var record) in running {
+            record.retiring = true
+            running[pid] = record
             kill(pid, SIGTERM)
         }
         // The workers' own grace, plus the accept timeout their idle threads take to notice.
