@@ -77,6 +77,19 @@ extension InstallResponder {
         else { return nil }
         return Secret(PKCE.verifier(key: key, nonce: roundTrip.state.nonce, binding: roundTrip.binding))
     }
+
+    /// No cookie came back, so the state cannot be verified. The cookie expires with the state, so
+    /// the usual reason is not another browser but a late return, or Back (and Connect again) after
+    /// the cookie expired: say that, from what the state claims. Every answer here is a refusal; the
+    /// claims only pick its words, and they are any bytes an attacker chose, so nothing in here may
+    /// do arithmetic on them.
+    func withoutBinding(_ stateText: String, now: Int64) -> Refusal {
+        if let claims = signer.unverifiedClaims(stateText) {
+            if nonces.wasClaimed(nonce: claims.nonce) { return Refusal(.linkUsed, .stateReplayed) }
+            if signer.isExpired(issuedAt: claims.issuedAt, now: now) { return Refusal(.linkExpired, .stateExpired) }
+        }
+        return Refusal(.differentBrowser, .bindingMissing)
+    }
 }
 
 extension HookFailure.Kind {
