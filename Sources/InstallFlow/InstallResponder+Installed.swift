@@ -4,16 +4,13 @@ extension InstallResponder {
 
     /// The success page; it names the account when the browser brings the receipt of its install.
     func installed(_ request: Request) -> Response {
-        var response = page(.installed, route: .installed)
         let values = CookieHeader.values(named: receiptCookieName, in: request.cookieHeader)
-        if values.count == 1,
+        guard values.count == 1,
             let receipt = InstallReceipt.open(values[0], keys: configuration.stateKeys, now: environment.now())
-        {
-            response.body = pages.installed(receipt)
-            response.headers.removeAll { $0.name == "Cache-Control" }
-            response.headers.append(.init("Cache-Control", "no-store"))
-        }
-        return response
+        else { return page(.installed, route: .installed) }
+        return Response(
+            status: Page.installed.status, headers: Self.headers(of: .installed, cacheControl: "no-store"),
+            body: pages.installed(receipt), reason: .ok, route: .installed)
     }
 
     /// A receipt cookie for the success page, when the hook told us something worth showing.

@@ -14,9 +14,7 @@ package final class InstallResponder: Sendable {
     let cookie: BindingCookie
     let authorize: AuthorizeURL
     /// Every page as a finished response, built once.
-    let prebuilt: [Page: Response]
-    /// The landing page's, the one asked for most, without the dictionary lookup.
-    private let landing: Response
+    let prebuilt: PageResponses
     let pages: Pages
     let health: Response
     private let requestIDPrefix: String
@@ -52,26 +50,31 @@ package final class InstallResponder: Sendable {
         cookie = BindingCookie(isHTTPS: configuration.isHTTPS, ttl: configuration.stateTTL)
         authorize = AuthorizeURL(configuration: configuration)
         self.pages = pages
-        var prebuilt = [Page: Response]()
-        for page in Page.allCases {
-            prebuilt[page] = Response(
+        prebuilt = PageResponses { page in
+            Response(
                 status: page.status, headers: Self.headers(of: page), body: pages.body(page), reason: .ok,
                 route: .other
             ).prepared()
         }
-        self.prebuilt = prebuilt
-        landing = prebuilt[.landing]!
         health = Self.healthResponse()
         requestIDPrefix = Base64URL.encode(environment.randomBytes(6))
     }
 
     static let pageHeaders = Response.Header.security + [.init("Content-Type", "text/html; charset=utf-8")]
 
-    /// The headers a page is served with, wherever its body comes from.
-    static func headers(of page: Page) -> [Response.Header] {
+    /// The methods most routes take, and the `Allow` of the prepared "not allowed" page.
+    static let readMethods = "GET, HEAD"
+
+    /// The headers a page is served with, wherever its body comes from, built once in their final
+    /// form: `allow` is the `Allow` of the "not allowed" page, `cacheControl` overrides the page's
+    /// own (a page that names the person must not be kept).
+    static func headers(of page: Page, allow: String = readMethods, cacheControl: String? = nil)
+        -> [Response.Header]
+    {
         var headers = pageHeaders
-        headers.append(.init("Cache-Control", page == .landing || page == .installed ? "no-cache" : "no-store"))
-        if page == .methodNotAllowed { headers.append(.init("Allow", "GET, HEAD")) }
+        headers.append(
+            .init("Cache-Control", cacheControl ?? (page == .landing || page == .installed ? "no-cache" : "no-store")))
+        if page == .methodNotAllowed { headers.append(.init("Allow", allow)) }
         if page == .hookBusy { headers.append(.init("Retry-After", "5")) }
         return headers
     }
@@ -108,17 +111,19 @@ package final class InstallResponder: Sendable {
     }
 
     func page(_ page: Page, route: Route, reason: Reason = .ok) -> Response {
-        var response = page == .landing ? landing : prebuilt[page]!
+        var response = prebuilt[page]
         response.route = route
         response.reason = reason
         return response
     }
 
+    /// The "not allowed" page: the prepared one when the route takes GET and HEAD, else the same
+    /// page built with the route's own `Allow`.
     func notAllowed(_ route: Route, allow: String) -> Response {
-        var response = page(.methodNotAllowed, route: route, reason: .methodNotAllowed)
-        response.headers.removeAll { $0.name == "Allow" }
-        response.headers.append(.init("Allow", allow))
-        return response
+        guard allow != Self.readMethods else { return page(.methodNotAllowed, route: route, reason: .methodNotAllowed) }
+        return Response(
+            status: Page.methodNotAllowed.status, headers: Self.headers(of: .methodNotAllowed, allow: allow),
+            body: prebuilt[.methodNotAllowed].body, reason: .methodNotAllowed, route: route)
     }
 
     /// `access_denied` is the person's choice; anything else HubSpot sends is its own problem.
