@@ -17,24 +17,3 @@ package struct Service: Sendable {
         self.shutdownGrace = max(0, shutdownGrace)
     }
 }
-
-/// What the master keeps of a configuration it has read and checked (and built a flow from, to
-/// be sure each worker can): how long stopping workers may take, and the warnings to log.
-package struct CheckedConfiguration: Sendable {
-    let shutdownGrace: Double
-    let warnings: [String]
-
-    package init(shutdownGrace: Double, warnings: [String]) {
-        self.shutdownGrace = max(0, shutdownGrace)
-        self.warnings = warnings
-    }
-}
-
-/// Why SIGHUP's new configuration was not taken: every problem, each naming its key.
-package struct ReloadRefusal: Error, Sendable {
-    package let problems: [String]
-
-    package init(problems: [String]) {
-        self.problems = problems
-    }
-}

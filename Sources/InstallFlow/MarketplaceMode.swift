@@ -8,9 +8,3 @@ package enum MarketplaceMode: String, Sendable, Equatable, CaseIterable {
     /// HubSpot brings the code alone: the code is the only proof (docs/marketplace.md says what that gives up).
     case direct
 }
-
-/// `HUBSPOT_PKCE`.
-package enum PKCEMode: String, Sendable, Equatable, CaseIterable {
-    case off
-    case s256 = "S256"
-}

@@ -18,11 +18,3 @@ package struct StateKey: Sendable {
         id = Array(SHA256.hash(data: Array("hubspot-install state key id\u{0}".utf8) + bytes).bytes.prefix(4))
     }
 }
-
-/// Makes new state keys for `hubspot-install keygen`.
-package enum StateKeyGenerator {
-    /// 32 random bytes from the kernel, base64url without padding.
-    package static func newKey() -> String {
-        Base64URL.encode(SecureRandom.bytes(count: 32))
-    }
-}

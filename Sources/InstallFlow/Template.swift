@@ -88,8 +88,3 @@ package struct Template: Sendable {
         return out
     }
 }
-
-package enum TemplateError: Error, Equatable {
-    case unclosedSlot
-    case badSlotName
-}

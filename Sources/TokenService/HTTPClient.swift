@@ -6,43 +6,6 @@ internal import Synchronization
     internal import FoundationNetworking
 #endif
 
-/// One HTTP request of a hook: small, with its body in memory.
-struct HTTPRequest: Sendable {
-    var method: String
-    var url: String
-    /// Sent as given; `User-Agent` is added.
-    var headers: [String: String]
-    var body: [UInt8]
-}
-
-/// The answer to an `HTTPRequest`; a redirect is an answer like any other (never followed).
-struct HTTPResponse: Sendable {
-    var status: Int
-    /// Names lower-cased.
-    var headers: [String: String]
-    var body: [UInt8]
-
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
-}
-
-/// Why no answer came. Carries words fit for the log, never a URL or a body: a URL may hold a
-/// secret.
-enum HTTPFailure: Error, Sendable, Equatable {
-    /// Nothing (or not all of the answer) arrived before the deadline.
-    case timedOut
-    /// The request provably never left: the connection was refused or the host name did not
-    /// resolve. Only this is safe to send again when the receiver must act once.
-    case unreached(String)
-    /// The connection broke, or the answer was not HTTP: the body may have been read and acted on.
-    case connection(String)
-    /// The answer was larger than the client accepts, or came compressed (which would unpack to an
-    /// unknown size before any limit could count it).
-    case tooLarge
-    /// The URL was refused before anything was sent: not http(s), or without a host. What the server
-    /// sends back never maps here, whatever it is.
-    case badURL
-}
-
 /// A synchronous HTTP client over Foundation's URLSession (libcurl underneath, which does TLS
 /// with the system's certificates), for hooks that are called on a worker thread and may block it.
 ///
@@ -106,21 +69,6 @@ final class HTTPClient: Sendable {
             throw .timedOut
         }
         return try tasks.take(task.taskIdentifier).get()
-    }
-}
-
-/// A point in time by which a hook must have answered; several requests share one.
-struct Deadline: Sendable {
-    let dispatchTime: DispatchTime
-
-    init(secondsFromNow seconds: Double) {
-        dispatchTime = .now() + .nanoseconds(Int(max(0, min(seconds, 86_400)) * 1e9))
-    }
-
-    var remainingSeconds: Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let end = dispatchTime.uptimeNanoseconds
-        return end > now ? Double(end - now) / 1e9 : 0
     }
 }
 
