@@ -1,5 +1,6 @@
 /// Everything the responder is told by its operator (docs/configuration.md), validated once at start.
-/// Built by `Configuration.load(environment:configFile:)`; see Configuration+Validation.swift.
+/// Built by `Configuration.load(environment:configFile:)`; the reading and the checks are in
+/// Configuration+Loading.swift.
 package struct Configuration: Sendable {
     package var clientID: String
     /// `HUBSPOT_REDIRECT_URI` exactly as registered with HubSpot.
