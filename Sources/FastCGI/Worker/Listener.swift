@@ -109,7 +109,7 @@ package struct Listener: Sendable, CustomStringConvertible {
     /// means loopback: listening on another interface takes an explicit address.
     package static func tcp(_ text: String) throws(ServerError) -> Listener {
         let (host, portText) = splitHostPort(text)
-        guard let port = UInt16(portText), port > 0 else {
+        guard let port = Self.port(portText) else {
             throw ServerError(
                 .address, "listen address \(PrintableText.shown(text)): expected ADDRESS:PORT with a port of 1 to 65535"
             )
@@ -151,7 +151,9 @@ package struct Listener: Sendable, CustomStringConvertible {
         return Listener(fd: fd, description: "tcp:\(shown)")
     }
 
-    private static func splitHostPort(_ text: String) -> (host: Substring, port: Substring) {
+    /// `[IPv6]:PORT` into the address inside the brackets and what follows the `:`, anything else
+    /// at its last `:` (no `:` is a port alone, with an empty host). Only splits: `tcp` checks both.
+    static func splitHostPort(_ text: String) -> (host: Substring, port: Substring) {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             let host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
@@ -159,6 +161,12 @@ package struct Listener: Sendable, CustomStringConvertible {
         }
         guard let colon = text.lastIndex(of: ":") else { return ("", Substring(text)) }
         return (text[..<colon], text[text.index(after: colon)...])
+    }
+
+    /// A TCP port to listen on: the number 1 to 65535; nil for anything else.
+    static func port(_ text: Substring) -> UInt16? {
+        guard let port = UInt16(text), port > 0 else { return nil }
+        return port
     }
 
     private static func copy<Address>(_ address: Address, into storage: inout sockaddr_storage) {
