@@ -56,8 +56,7 @@ package enum ScopeCatalogue {
     package static func entry(for scope: String) -> Entry? {
         if let entry = entries[scope] { return entry }
         let parts = scope.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 3 else { return simplePatterns(scope) }
-        let access = parts.last!
+        guard parts.count >= 3, let access = parts.last else { return simplePatterns(scope) }
         let verb: String
         switch access {
         case "read": verb = "Read"
