@@ -21,7 +21,7 @@ from harness import APP_NAME, fastcgi_request, parse_cgi_output, wait_for
 ACCOUNT = "acme-marketing.hubspot.com"
 COOKIE = "hubspot-install"  # the binding cookie's name on http://localhost
 
-# The heading and status of each page (Sources/InstallFlow/Page.swift), and the reason word the
+# The heading and status of each page (Sources/InstallFlow/Pages/Page.swift), and the reason word the
 # callback logs when it is the callback that answered.
 PAGES = {
     "landing": ("Install Acme Sync", 200, None),

@@ -1,0 +1,4 @@
+package enum TemplateError: Error, Equatable {
+    case unclosedSlot
+    case badSlotName
+}
