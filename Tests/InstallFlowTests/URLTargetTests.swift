@@ -5,7 +5,11 @@ import Testing
 /// The URL rules of `URLParts+Targets.swift`, each as a table of what its callers accepted and refused.
 struct URLTargetTests {
     @Test(arguments: [
-        ("localhost", true), ("[::1]", true), ("127.0.0.1", true), ("127.255.255.254", true), ("127.000.0.1", true),
+        ("localhost", true), ("[::1]", true), ("127.0.0.1", true), ("127.255.255.254", true), ("127.0.0.0", true),
+        // Not addresses to the C library (a part above 255, a leading zero read as octal or refused):
+        // they would be looked up as names, which may leave the machine.
+        ("127.0.0.256", false), ("127.08.0.1", false), ("127.0.0.99999", false), ("127.0.0.0377777", false),
+        ("127.000.0.1", false), ("0127.0.0.1", false), ("127.0.0.01", false),
         // Shorthand and malformed forms: `URLParts.isLoopback` took them, `ReturnHost.allowsHTTP` did not.
         ("127.1", false), ("127.", false), ("127..0.1", false), ("127.0.0.1.5", false), ("127.0.0", false),
         ("127.0.0.x", false), ("128.0.0.1", false), ("0.0.0.0", false), ("[::2]", false), ("[0:0:0:0:0:0:0:1]", false),

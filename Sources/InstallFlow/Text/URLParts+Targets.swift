@@ -6,14 +6,24 @@ extension URLParts {
     /// The longest redirect a hook may choose.
     package static let maximumRedirectLength = 2048
 
-    /// A loopback host: `localhost`, `[::1]`, or an IPv4 address of four runs of digits whose first
+    /// A loopback host: `localhost`, `[::1]`, or an IPv4 address in dotted decimal whose first part
     /// is 127 (`127.0.0.1`). Plain http to it never leaves the machine, so a local stand-in may use
-    /// it. Shorthands such as `127.1` are not taken: only a form every resolver reads alike.
+    /// it. Only the form every resolver reads as an address is taken: four parts, each 0 to 255
+    /// without a leading zero. Anything else (`127.1`, `127.0.0.256`, `127.08.0.1`) is not read as
+    /// an address by the C library, so it would be looked up as a name, and could leave the machine.
     package static func isLoopback(host: String) -> Bool {
         if host == "localhost" || host == "[::1]" { return true }
         let parts = host.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0].elementsEqual("127".utf8)
-            && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        return parts.count == 4 && parts[0].elementsEqual("127".utf8) && parts.allSatisfy(isDecimalOctet)
+    }
+
+    /// `0` to `255` in decimal, without a leading zero (which inet_aton would read as octal).
+    private static func isDecimalOctet(_ digits: Substring.UTF8View.SubSequence) -> Bool {
+        guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        if digits.count > 1 && digits.first == 0x30 { return false }
+        var value = 0
+        for digit in digits { value = value * 10 + Int(digit - 0x30) }
+        return value <= 255
     }
 
     /// A loopback host by name or address (a local HubSpot stand-in may listen on 127.0.0.1).
