@@ -85,6 +85,8 @@ private final class OneAnswer: NSObject, URLSessionDataDelegate, Sendable {
         var response: HTTPURLResponse?
         var body: [UInt8] = []
         var overflowed = false
+        /// The answer was a challenge (its body never read), cancelled on purpose.
+        var challenged = false
         var result: Result<HTTPResponse, HTTPFailure>?
     }
 
@@ -107,6 +109,20 @@ private final class OneAnswer: NSObject, URLSessionDataDelegate, Sendable {
         newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
     ) {
         completionHandler(nil)
+    }
+
+    /// A 401 or 407 with a challenge is an answer like any other: no credential is offered (there is
+    /// none to give), the task is cancelled and the challenge's answer is the result. Left to the
+    /// default handling, a `Basic` challenge kept the task waiting until the deadline.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @Sendable @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        state.withLock { state in
+            state.response = challenge.failureResponse as? HTTPURLResponse
+            state.challenged = true
+        }
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 
     func urlSession(
@@ -144,7 +160,7 @@ private final class OneAnswer: NSObject, URLSessionDataDelegate, Sendable {
         state.withLock { state in
             if state.overflowed {
                 state.result = .failure(.tooLarge)
-            } else if let error {
+            } else if let error, !(state.challenged && state.response != nil) {
                 state.result = .failure(Self.failure(error))
             } else if let response = state.response ?? task.response as? HTTPURLResponse {
                 var headers = [String: String]()
