@@ -51,6 +51,9 @@ class TracedStack:
     def __init__(self, tmp: Path, trace: bool = True, **overrides):
         self.tmp = tmp
         self.trace_path = tmp / "strace.log"
+        # Every process of the tree runs under strace, the token program's start included: on a
+        # loaded machine that took more than the harness's 5 s hook timeout (a CI rehearsal).
+        overrides.setdefault("INSTALL_TOKEN_HOOK_TIMEOUT", "30")
         self.values = settings(tmp, Hook(tmp / "hook"), **overrides)
         self.config = write_config(tmp / "hubspot-install.env", self.values)
         launch = None
