@@ -66,12 +66,14 @@ final class HTTPClient: Sendable {
         let done = DispatchSemaphore(value: 0)
         let answer = OneAnswer(limit: responseLimit, done: done)
         let session = URLSession(configuration: Self.configuration(), delegate: answer, delegateQueue: nil)
-        // Closes the connection and lets the session go: it holds its delegate until invalidated.
-        defer { session.invalidateAndCancel() }
+        // Closes the connection and lets the session go (it holds its delegate until invalidated),
+        // on another thread: cancelling a transfer still in flight can block until its answer
+        // comes (seen: a 0.5 s deadline returned after the endpoint's 8 s), and the caller's
+        // deadline must hold.
+        defer { DispatchQueue.global().async { session.invalidateAndCancel() } }
         let task = session.dataTask(with: urlRequest)
         task.resume()
         guard done.wait(timeout: deadline.dispatchTime) == .success else {
-            task.cancel()
             throw .timedOut
         }
         return try answer.result.get()
